@@ -1,0 +1,99 @@
+# mcprisk — plain Makefile with pkg-config.
+#   make                 build ./mcprisk
+#   make run             set up, build, refresh the bundled catalog, show it
+#   make test            set up, build, run every test
+#   make bench           benchmarks (see bench/)
+#   make SANITIZE=address,undefined test    the same under ASan/UBSan
+#   make DEVELOPER=1     add -Werror
+
+PKGS     := libcurl jansson sqlite3 libpcre2-8 libcrypto libmicrohttpd
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wstrict-prototypes \
+            -Wmissing-prototypes -Wvla -Wwrite-strings -Wimplicit-fallthrough
+ifdef DEVELOPER
+WARN     += -Werror
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+VARIANT  := rel
+SAN_FLAGS :=
+ifdef SANITIZE
+VARIANT  := san
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+BUILD    := build/$(VARIANT)
+
+ALL_CFLAGS := -std=c17 -D_GNU_SOURCE -I. $(WARN) $(PKG_CFLAGS) $(CFLAGS) $(SAN_FLAGS) -MMD -MP
+ALL_LDFLAGS := $(SAN_FLAGS) $(LDFLAGS)
+LIBS     := $(PKG_LIBS) -lpthread -lm
+
+MODULES  := util crawler classifier db report server cli
+SRCS     := $(wildcard $(addsuffix /*.c,$(MODULES)))
+LIB_SRCS := $(filter-out cli/main.c,$(SRCS))
+OBJS     := $(SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+BIN      := $(BUILD)/mcprisk
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FIXTURE_SRCS := $(wildcard tests/fixtures/*.c)
+FIXTURE_BINS := $(FIXTURE_SRCS:tests/fixtures/%.c=$(BUILD)/fixtures/%)
+
+.PHONY: all deps run test unit cli-test bench eval clean format snapshot npm-deps
+
+all: mcprisk
+
+mcprisk: $(BIN)
+	@if [ "$(VARIANT)" = rel ]; then cp -f $(BIN) ./mcprisk; fi
+
+$(BIN): $(OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "CC $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
+
+$(BUILD)/fixtures/%: tests/fixtures/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
+
+# Debian packages for building and testing; quick when all are present.
+deps:
+	@sh tests/deps.sh
+
+# Test peers from npm, pinned by tests/package-lock.json.
+npm-deps:
+	@sh tests/npm-deps.sh
+
+# The main job: refresh the bundled default catalog offline, then show it.
+RUN_DB ?= mcprisk.db
+run: deps
+	@$(MAKE) --no-print-directory all
+	./mcprisk --db $(RUN_DB) import data/snapshot
+	./mcprisk --db $(RUN_DB) servers
+
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(FIXTURE_BINS) $(BIN)
+	@$(MAKE) --no-print-directory npm-deps
+	@MCPRISK=$(BIN) BUILD=$(BUILD) sh tests/run.sh
+
+unit: $(UNIT_BINS)
+	@MCPRISK=$(BIN) BUILD=$(BUILD) ONLY=unit sh tests/run.sh
+
+bench: deps all
+	@sh bench/run.sh
+
+clean:
+	rm -rf build mcprisk
+
+format:
+	clang-format -i $(SRCS) $(wildcard */*.h)
+
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d)

@@ -1,0 +1,73 @@
+/*
+ * What every subcommand shares: the application context built from the
+ * global options, the exit codes, and the command signature.
+ */
+#ifndef MCPRISK_CLI_H
+#define MCPRISK_CLI_H
+
+#include <stdbool.h>
+
+/* Exit codes: one documented enum (README "Exit codes"). */
+enum exit_code {
+	EXIT_OK = 0,       /* success */
+	EXIT_FINDINGS = 1, /* a tool at or above --fail-on */
+	EXIT_USAGE = 2,    /* bad command line */
+	EXIT_RUNTIME = 3,  /* I/O, database, network or input error */
+};
+
+struct store;
+struct rules;
+
+/* The application context; commands receive it filled from global options. */
+struct app {
+	const char *db_path;    /* --db, $MCPRISK_DB, or the default */
+	const char *rules_path; /* --rules, $MCPRISK_RULES, or bundled rules */
+	const char *data_dir;   /* where bundled data/ lives */
+	bool json;              /* --json: machine output on stdout */
+	bool quiet;             /* -q: no progress or summaries on stderr */
+	struct store *store;    /* opened on demand by app_store() */
+	struct rules *rules;    /* loaded on demand by app_rules() */
+};
+
+/* Flags in the command table. */
+enum {
+	NEED_DB = 1 << 0,    /* open the catalog read-write before running */
+	NEED_DB_RO = 1 << 1, /* open the catalog read-only */
+	NEED_RULES = 1 << 2, /* load the rule set before running */
+};
+
+/*
+ * A subcommand: argv[0] is the command name; global options are already
+ * removed.  Returns an enum exit_code.
+ */
+typedef int (*cmd_fn)(int argc, char **argv, struct app *app);
+
+#define COMMAND(name, fn, flags, summary) int fn(int argc, char **argv, struct app *app);
+#include "cli/commands.def"
+#undef COMMAND
+
+/* Print "mcprisk: <msg>" to stderr (the one way commands report errors). */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print a usage line for a command to stderr and return EXIT_USAGE. */
+int cli_usage(const char *synopsis);
+
+/*
+ * The catalog store, opened on first use (read-only when NEED_DB_RO); NULL
+ * after the error was printed.  Implemented in cli/app.c.
+ */
+struct store *app_store(struct app *app, bool readonly);
+
+/*
+ * The rule set (--rules or the bundled one), loaded on first use; NULL after
+ * the error was printed.  Implemented in cli/app_rules.c.
+ */
+struct rules *app_rules(struct app *app);
+
+/* Close whatever app_store() and app_rules() opened. */
+void app_release(struct app *app);
+
+/* A path inside the bundled data directory (new string). */
+char *app_data_path(const struct app *app, const char *rel);
+
+#endif

@@ -1,0 +1,101 @@
+/*
+ * Unit tests for util/: capped buffer, errbuf, strict parsing, hashing,
+ * UTF-8 and terminal escaping, canonical JSON.
+ */
+#include "tests/unit/t.h"
+#include "util/buf.h"
+#include "util/errbuf.h"
+#include "util/hash.h"
+#include "util/json.h"
+#include "util/parse.h"
+#include "util/term.h"
+#include "util/utf8.h"
+
+TEST(buf_cap_is_enforced)
+{
+	struct buf b = BUF_INIT(8);
+
+	CHECK_INT(buf_puts(&b, "12345678"), 0);
+	CHECK_INT(buf_putc(&b, 'x'), -1);
+	CHECK(b.toobig);
+	CHECK_STR(buf_cstr(&b), "12345678");
+	buf_consume(&b, 3);
+	CHECK_STR(buf_cstr(&b), "45678");
+	buf_release(&b);
+}
+
+TEST(buf_printf_grows)
+{
+	struct buf b = BUF_INIT(1 << 20);
+	int i;
+
+	for (i = 0; i < 1000; i++)
+		CHECK_INT(buf_printf(&b, "%d,", i), 0);
+	CHECK_INT(b.len, 3890);
+	buf_release(&b);
+}
+
+TEST(errbuf_prefix_adds_context)
+{
+	struct errbuf eb = ERRBUF_INIT;
+
+	errbuf_set(&eb, "expected object");
+	errbuf_prefix(&eb, "tools[%d].inputSchema", 3);
+	CHECK_STR(eb.msg, "tools[3].inputSchema: expected object");
+}
+
+TEST(parse_ll_is_strict)
+{
+	struct errbuf eb = ERRBUF_INIT;
+	long long v = 0;
+
+	CHECK_INT(parse_ll("42", 0, 100, &v, &eb), 0);
+	CHECK_INT(v, 42);
+	CHECK_INT(parse_ll("42x", 0, 100, &v, &eb), -1);
+	CHECK_INT(parse_ll(" 42", 0, 100, &v, &eb), -1);
+	CHECK_INT(parse_ll("101", 0, 100, &v, &eb), -1);
+	CHECK_INT(parse_ll("99999999999999999999", 0, 100, &v, &eb), -1);
+	CHECK_INT(parse_ll("", 0, 100, &v, &eb), -1);
+	CHECK_INT(parse_duration("2h", &v, &eb), 0);
+	CHECK_INT(v, 7200);
+	CHECK_INT(parse_duration("h", &v, &eb), -1);
+}
+
+TEST(sha256_known_answer)
+{
+	char hex[SHA256_HEX_LEN + 1];
+
+	sha256_hex("abc", 3, hex);
+	CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(utf8_rejects_overlong_and_surrogates)
+{
+	CHECK(utf8_valid("h\xc3\xa9llo", 6));
+	CHECK(!utf8_valid("\xc0\xaf", 2));
+	CHECK(!utf8_valid("\xed\xa0\x80", 3));
+	CHECK(!utf8_valid("\xff", 1));
+	CHECK(!utf8_valid("\xe2\x82", 2));
+}
+
+TEST(term_escape_neutralises_controls)
+{
+	struct buf b = BUF_INIT(1024);
+
+	term_escape(&b, "a\x1b[31mred\n\xe2\x80\x8bz\xff", 0);
+	CHECK_STR(buf_cstr(&b), "a\\x1b[31mred\\n\\u200bz\\xff");
+	buf_release(&b);
+}
+
+TEST(canonical_json_sorts_keys)
+{
+	struct errbuf eb = ERRBUF_INIT;
+	json_t *a = json_load_strict("{\"b\":1,\"a\":{\"d\":2,\"c\":[3]}}", 27, &eb);
+	char *s = json_canonical(a);
+
+	CHECK_STR(s, "{\"a\":{\"c\":[3],\"d\":2},\"b\":1}");
+	free(s);
+	json_decref(a);
+	CHECK(json_load_strict("{\"a\":1,\"a\":2}", 13, &eb) == NULL);
+	CHECK_CONTAINS(eb.msg, "duplicate");
+}

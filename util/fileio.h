@@ -1,0 +1,24 @@
+/*
+ * Whole-file reads with a cap and atomic writes (temp file + fsync +
+ * rename), so a reader never sees half a file.
+ */
+#ifndef MCPRISK_FILEIO_H
+#define MCPRISK_FILEIO_H
+
+#include <stddef.h>
+
+#include "util/buf.h"
+#include "util/errbuf.h"
+
+/* Read path ("-" is stdin) into out, failing if it exceeds max bytes. */
+int file_read_capped(const char *path, size_t max, struct buf *out,
+		     struct errbuf *eb);
+
+/* Write data to path atomically: path.tmp.<pid>, fsync, rename. */
+int file_write_atomic(const char *path, const void *data, size_t len,
+		      struct errbuf *eb);
+
+/* Create directory path and missing parents (mode 0755). */
+int file_mkdirs(const char *path, struct errbuf *eb);
+
+#endif
