@@ -1,15 +1,50 @@
 /*
  * Resources commands open on demand: the catalog store and the rule set.
- * Opening lazily keeps commands that need neither (classify with --rules,
- * --help) free of database side effects.
+ * Opening lazily keeps commands that need neither free of database side
+ * effects.
  */
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "db/store.h"
+#include "util/errbuf.h"
+#include "util/parse.h"
 #include "util/banned.h"
+
+struct store *
+app_store(struct app *app, bool readonly)
+{
+	struct errbuf eb = ERRBUF_INIT;
+	const char *now = getenv("MCPRISK_NOW");
+
+	if (app->store)
+		return app->store;
+	app->store = store_open(app->db_path,
+				readonly ? STORE_READONLY : STORE_CREATE, &eb);
+	if (!app->store) {
+		cli_error("%s", eb.msg);
+		return NULL;
+	}
+	/* A fixed clock for reproducible tests and golden files. */
+	if (now && *now) {
+		long long t;
+
+		if (parse_ll(now, 1, 4102444800LL, &t, &eb) == 0)
+			store_set_now(app->store, t);
+	}
+	return app->store;
+}
 
 void
 app_release(struct app *app)
 {
+	store_free(app->store);
+	app->store = NULL;
+}
+
+const char *
+app_rules_version(struct app *app)
+{
 	(void)app;
+	return NULL;
 }

@@ -64,6 +64,12 @@ struct store *app_store(struct app *app, bool readonly);
  */
 struct rules *app_rules(struct app *app);
 
+/*
+ * The version of the rule set whose verdicts queries show: the loaded rule
+ * set's, or NULL when there is none yet (borrowed).
+ */
+const char *app_rules_version(struct app *app);
+
 /* Close whatever app_store() and app_rules() opened. */
 void app_release(struct app *app);
 

@@ -35,7 +35,8 @@ json_get_str(const json_t *o, const char *key)
 int
 json_print(FILE *f, const json_t *j)
 {
-	if (json_dumpf(j, f, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY) <
+	if (json_dumpf(j, f, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY |
+			       JSON_REAL_PRECISION(10)) <
 	    0)
 		return -1;
 	return fputc('\n', f) == EOF ? -1 : 0;

@@ -1,0 +1,47 @@
+/*
+ * Ingest: what import and refresh share — one run in the catalog, each
+ * server's manifest or failure written in its own transaction, then the
+ * new definitions classified and a one-line summary printed.
+ */
+#ifndef MCPRISK_INGEST_H
+#define MCPRISK_INGEST_H
+
+#include <stddef.h>
+
+#include "cli/cli.h"
+#include "crawler/manifest.h"
+#include "db/store.h"
+
+struct ingest;
+
+/* Start ingesting for a run of kind ("import", "refresh"). */
+struct ingest *ingest_new(struct app *app, const char *kind);
+void ingest_free(struct ingest *ing);
+
+/*
+ * A saved manifest's bytes.  key identifies the bytes and their naming;
+ * when the catalog already holds it nothing is parsed or written.  The
+ * server name is the snapshot's, else fallback_name.  Errors name path.
+ */
+int ingest_file(struct ingest *ing, const char *path, const char *body,
+		size_t len, const char *fallback_name, const char *key,
+		struct errbuf *eb);
+
+/* A good manifest fetched from a server (refresh). */
+int ingest_manifest(struct ingest *ing, const struct server_info *info,
+		    const struct manifest *m, struct errbuf *eb);
+
+/* A server that could not be fetched: it keeps its last good tools. */
+int ingest_failure(struct ingest *ing, const struct server_info *info,
+		   const char *status, const char *error, struct errbuf *eb);
+
+/* The counters so far (borrowed). */
+const struct run_stats *ingest_stats(const struct ingest *ing);
+
+/*
+ * Close the run with outcome, classify new definitions, print the summary
+ * on stderr (unless --quiet).  Returns -1 after printing an error.
+ */
+int ingest_finish(struct ingest *ing, const char *outcome);
+
+#endif

@@ -1,0 +1,392 @@
+/*
+ * Read-side queries of the catalog store, returning JSON so that the CLI
+ * (tables or --json) and the HTTP service share one implementation.
+ * Columns whose name ends in "_json" hold JSON text and are decoded.
+ */
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/store.h"
+#include "util/buf.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+/* The longest search query accepted, in bytes. */
+#define SEARCH_MAX_QUERY 512
+
+/* The value of column i as JSON (new reference). */
+static json_t *
+column_json(sqlite3_stmt *s, int i)
+{
+	const char *name = sqlite3_column_name(s, i);
+	size_t n = strlen(name);
+
+	switch (sqlite3_column_type(s, i)) {
+	case SQLITE_INTEGER:
+		return json_integer(sqlite3_column_int64(s, i));
+	case SQLITE_FLOAT:
+		return json_real(sqlite3_column_double(s, i));
+	case SQLITE_NULL:
+		return json_null();
+	default:
+		break;
+	}
+	if (n > 5 && strcmp(name + n - 5, "_json") == 0) {
+		json_t *j = json_loads((const char *)sqlite3_column_text(s, i),
+				       JSON_DECODE_ANY, NULL);
+
+		return j ? j : json_null();
+	}
+	return json_stringn((const char *)sqlite3_column_text(s, i),
+			    (size_t)sqlite3_column_bytes(s, i));
+}
+
+/* The JSON key for column i: its name without a "_json" suffix. */
+static char *
+column_key(sqlite3_stmt *s, int i)
+{
+	const char *name = sqlite3_column_name(s, i);
+	size_t n = strlen(name);
+
+	if (n > 5 && strcmp(name + n - 5, "_json") == 0)
+		n -= 5;
+	return xstrndup(name, n);
+}
+
+/*
+ * Run sql with the arguments described by types ('t' text, 'i' int64,
+ * 'n' int) and return its rows as an array of objects (new), or NULL.
+ */
+static json_t *
+rows(struct store *st, struct errbuf *eb, const char *sql,
+     const char *types, ...)
+{
+	sqlite3 *db = store_db(st);
+	sqlite3_stmt *s = NULL;
+	json_t *out = NULL;
+	va_list ap;
+	int i, rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+		errbuf_set(eb, "cannot prepare query: %s", sqlite3_errmsg(db));
+		return NULL;
+	}
+	va_start(ap, types);
+	for (i = 0; types[i]; i++) {
+		if (types[i] == 't') {
+			const char *v = va_arg(ap, const char *);
+
+			if (v)
+				sqlite3_bind_text(s, i + 1, v, -1,
+						  SQLITE_TRANSIENT);
+		} else if (types[i] == 'i') {
+			sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
+		} else {
+			sqlite3_bind_int(s, i + 1, va_arg(ap, int));
+		}
+	}
+	va_end(ap);
+	out = json_array();
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *row = json_object();
+		int c;
+
+		for (c = 0; c < sqlite3_column_count(s); c++) {
+			char *key = column_key(s, c);
+
+			json_object_set_new(row, key, column_json(s, c));
+			free(key);
+		}
+		json_array_append_new(out, row);
+	}
+	if (rc != SQLITE_DONE) {
+		errbuf_set(eb, "query failed: %s", sqlite3_errmsg(db));
+		json_decref(out);
+		out = NULL;
+	}
+	sqlite3_finalize(s);
+	return out;
+}
+
+static const char *const categories[] = { "read",	 "write",
+					  "execute",	 "destructive",
+					  "financial", "unknown" };
+
+json_t *
+store_servers(struct store *st, const char *rules_version, struct errbuf *eb)
+{
+	json_t *list, *counts, *row, *out;
+	size_t i, j;
+
+	list = rows(st, eb,
+		    "SELECT name, title, version, status, error, tool_count,"
+		    " source, transport, endpoint, protocol_version,"
+		    " first_seen, last_attempt, last_success"
+		    " FROM servers ORDER BY name",
+		    "");
+	if (!list)
+		return NULL;
+	counts = rows(st, eb,
+		      "SELECT s.name AS server, v.category AS category,"
+		      " count(*) AS n,"
+		      " max(CASE v.risk WHEN 'critical' THEN 3 WHEN 'high' THEN 2"
+		      " WHEN 'medium' THEN 1 ELSE 0 END) AS risk_level"
+		      " FROM tools t JOIN servers s ON s.id = t.server_id"
+		      " JOIN verdicts v ON v.hash = t.hash AND v.rules_version = ?1"
+		      " WHERE t.removed_at IS NULL"
+		      " GROUP BY s.name, v.category ORDER BY s.name",
+		      "t", rules_version);
+	if (!counts) {
+		json_decref(list);
+		return NULL;
+	}
+	json_array_foreach(list, i, row) {
+		json_t *cat = json_object();
+		int maxlevel = -1;
+
+		for (j = 0; j < sizeof(categories) / sizeof(categories[0]); j++)
+			json_object_set_new(cat, categories[j], json_integer(0));
+		json_object_set_new(row, "categories", cat);
+		if (!rules_version)
+			continue;
+		for (j = 0; j < json_array_size(counts); j++) {
+			json_t *c = json_array_get(counts, j);
+			int lvl;
+
+			if (strcmp(json_get_str(c, "server"),
+				   json_get_str(row, "name")) != 0)
+				continue;
+			json_object_set(cat, json_get_str(c, "category"),
+					json_object_get(c, "n"));
+			lvl = (int)json_integer_value(
+				json_object_get(c, "risk_level"));
+			if (lvl > maxlevel)
+				maxlevel = lvl;
+		}
+		json_object_set_new(row, "max_risk",
+				    maxlevel < 0 ? json_null() :
+				    json_string((const char *[]){ "low", "medium",
+								  "high",
+								  "critical" }
+							[maxlevel]));
+	}
+	json_decref(counts);
+	out = json_pack("{s:o}", "servers", list);
+	return out;
+}
+
+json_t *
+store_server(struct store *st, const char *name, const char *rules_version,
+	     struct errbuf *eb)
+{
+	json_t *srv, *tools;
+
+	srv = rows(st, eb,
+		   "SELECT name, title, description, version, status, error,"
+		   " tool_count, source, transport, endpoint, protocol_version,"
+		   " instructions, extra AS extra_json, first_seen,"
+		   " last_attempt, last_success, manifest_hash"
+		   " FROM servers WHERE name = ?1",
+		   "t", name);
+	if (!srv)
+		return NULL;
+	if (json_array_size(srv) == 0) {
+		errbuf_set(eb, "no server '%s' in the catalog", name);
+		json_decref(srv);
+		return NULL;
+	}
+	tools = rows(st, eb,
+		     "SELECT t.name, d.description, t.hash,"
+		     " t.nonstandard, t.first_seen, t.last_seen,"
+		     " d.json AS definition_json, v.json AS verdict_json"
+		     " FROM tools t JOIN servers s ON s.id = t.server_id"
+		     " JOIN definitions d ON d.hash = t.hash"
+		     " LEFT JOIN verdicts v ON v.hash = t.hash"
+		     "  AND v.rules_version = ?2"
+		     " WHERE s.name = ?1 AND t.removed_at IS NULL"
+		     " ORDER BY t.name",
+		     "tt", name, rules_version);
+	if (!tools) {
+		json_decref(srv);
+		return NULL;
+	}
+	{
+		json_t *out = json_pack("{s:O,s:o}", "server",
+					json_array_get(srv, 0), "tools", tools);
+
+		json_decref(srv);
+		return out;
+	}
+}
+
+json_t *
+store_tool(struct store *st, const char *name, const char *server,
+	   const char *rules_version, struct errbuf *eb)
+{
+	json_t *list;
+
+	list = rows(st, eb,
+		    "SELECT s.name AS server, t.hash, d.description,"
+		    " d.json AS definition_json, v.json AS verdict_json"
+		    " FROM tools t JOIN servers s ON s.id = t.server_id"
+		    " JOIN definitions d ON d.hash = t.hash"
+		    " LEFT JOIN verdicts v ON v.hash = t.hash"
+		    "  AND v.rules_version = ?3"
+		    " WHERE t.name = ?1 AND t.removed_at IS NULL"
+		    "  AND (?2 IS NULL OR s.name = ?2)"
+		    " ORDER BY s.name",
+		    "ttt", name, server, rules_version);
+	if (!list)
+		return NULL;
+	if (json_array_size(list) == 0) {
+		if (server)
+			errbuf_set(eb, "no tool '%s' on server '%s'", name,
+				   server);
+		else
+			errbuf_set(eb, "no tool '%s' in the catalog", name);
+		json_decref(list);
+		return NULL;
+	}
+	return json_pack("{s:s,s:o}", "tool", name, "servers", list);
+}
+
+/*
+ * Turn free text into an FTS5 query: every word quoted (so operators and
+ * punctuation in the text are literal), all words required, the last one
+ * also matching as a prefix.
+ */
+static char *
+fts_query(const char *text)
+{
+	struct buf b = BUF_INIT(SEARCH_MAX_QUERY * 3 + 16);
+	const char *p = text;
+	bool any = false;
+
+	while (*p) {
+		const char *start;
+
+		while (*p && (*p == ' ' || *p == '\t' || *p == '\n'))
+			p++;
+		if (!*p)
+			break;
+		start = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+			p++;
+		if (any)
+			buf_putc(&b, ' ');
+		buf_putc(&b, '"');
+		for (; start < p; start++) {
+			if (*start == '"')
+				buf_putc(&b, '"');
+			buf_putc(&b, *start);
+		}
+		buf_putc(&b, '"');
+		any = true;
+	}
+	if (!any) {
+		buf_release(&b);
+		return NULL;
+	}
+	buf_putc(&b, '*');
+	return buf_detach(&b, NULL);
+}
+
+json_t *
+store_search(struct store *st, const char *query, int limit,
+	     struct errbuf *eb)
+{
+	json_t *res;
+	char *q;
+
+	if (strlen(query) > SEARCH_MAX_QUERY) {
+		errbuf_set(eb, "search text is longer than %d bytes",
+			   SEARCH_MAX_QUERY);
+		return NULL;
+	}
+	q = fts_query(query);
+	if (!q) {
+		errbuf_set(eb, "search text is empty");
+		return NULL;
+	}
+	res = rows(st, eb,
+		   "WITH hits AS (SELECT rowid AS id,"
+		   "  bm25(definitions_fts, 8.0, 4.0, 1.0) AS rank"
+		   "  FROM definitions_fts WHERE definitions_fts MATCH ?1)"
+		   " SELECT s.name AS server, t.name AS tool, d.description,"
+		   "  round(-h.rank, 3) AS score"
+		   " FROM hits h JOIN definitions d ON d.id = h.id"
+		   " JOIN tools t ON t.hash = d.hash AND t.removed_at IS NULL"
+		   " JOIN servers s ON s.id = t.server_id"
+		   " ORDER BY h.rank, s.name, t.name LIMIT ?2",
+		   "tn", q, limit);
+	free(q);
+	if (!res)
+		return NULL;
+	return json_pack("{s:s,s:o}", "query", query, "results", res);
+}
+
+json_t *
+store_changes(struct store *st, int64_t since, const char *rules_version,
+	      struct errbuf *eb)
+{
+	json_t *list;
+
+	list = rows(st, eb,
+		    "SELECT c.run_id AS run, c.at, s.name AS server, c.tool,"
+		    " c.kind, c.fields AS fields_json, c.old_hash, c.new_hash,"
+		    " ov.category AS old_category, ov.risk AS old_risk,"
+		    " nv.category AS new_category, nv.risk AS new_risk"
+		    " FROM changes c JOIN servers s ON s.id = c.server_id"
+		    " LEFT JOIN verdicts ov ON ov.hash = c.old_hash"
+		    "  AND ov.rules_version = ?2"
+		    " LEFT JOIN verdicts nv ON nv.hash = c.new_hash"
+		    "  AND nv.rules_version = ?2"
+		    " WHERE c.at >= ?1 ORDER BY c.id",
+		    "it", since, rules_version);
+	if (!list)
+		return NULL;
+	return json_pack("{s:o}", "changes", list);
+}
+
+json_t *
+store_catalog(struct store *st, const char *rules_version,
+	      const char *only_server, struct errbuf *eb)
+{
+	json_t *flat, *servers, *cur = NULL, *row;
+	const char *last = NULL;
+	size_t i;
+
+	flat = rows(st, eb,
+		    "SELECT s.name AS server, t.name AS tool, t.hash,"
+		    " v.json AS verdict_json"
+		    " FROM servers s JOIN tools t ON t.server_id = s.id"
+		    "  AND t.removed_at IS NULL"
+		    " LEFT JOIN verdicts v ON v.hash = t.hash"
+		    "  AND v.rules_version = ?1"
+		    " WHERE ?2 IS NULL OR s.name = ?2"
+		    " ORDER BY s.name, t.name",
+		    "tt", rules_version, only_server);
+	if (!flat)
+		return NULL;
+	servers = json_array();
+	json_array_foreach(flat, i, row) {
+		const char *name = json_get_str(row, "server");
+
+		if (!last || strcmp(last, name) != 0) {
+			cur = json_pack("{s:s,s:[]}", "name", name, "tools");
+			json_array_append_new(servers, cur);
+			last = json_get_str(cur, "name");
+		}
+		json_array_append_new(
+			json_object_get(cur, "tools"),
+			json_pack("{s:O,s:O,s:O}", "name",
+				  json_object_get(row, "tool"), "hash",
+				  json_object_get(row, "hash"), "verdict",
+				  json_object_get(row, "verdict")));
+	}
+	json_decref(flat);
+	return json_pack("{s:o}", "servers", servers);
+}

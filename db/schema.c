@@ -1,0 +1,173 @@
+/*
+ * The catalog schema as an ordered list of migrations.  Never edit a step
+ * that has shipped; add a new one.
+ */
+#include <stdio.h>
+
+#include "db/schema.h"
+#include "util/banned.h"
+
+static const char *const migrations[] = {
+	/* 0 -> 1: the first catalog schema. */
+	"CREATE TABLE servers ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  title TEXT, description TEXT, version TEXT,"
+	"  source TEXT, transport TEXT, endpoint TEXT,"
+	"  protocol_version TEXT, instructions TEXT,"
+	"  extra TEXT,"                      /* JSON: capabilities, auth... */
+	"  status TEXT NOT NULL DEFAULT 'new',"
+	"  error TEXT,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_attempt INTEGER, last_success INTEGER,"
+	"  manifest_hash TEXT,"              /* over sorted tool hashes */
+	"  source_key TEXT,"                 /* raw bytes + naming, import */
+	"  tool_count INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX servers_source_key ON servers(source_key);"
+	"CREATE TABLE definitions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  hash TEXT NOT NULL UNIQUE,"       /* SHA-256 of json */
+	"  name TEXT NOT NULL,"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  json TEXT NOT NULL);"             /* canonical definition */
+	"CREATE TABLE tools ("
+	"  server_id INTEGER NOT NULL REFERENCES servers(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  hash TEXT NOT NULL REFERENCES definitions(hash),"
+	"  nonstandard INTEGER NOT NULL DEFAULT 0,"
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  removed_at INTEGER,"              /* NULL while the server has it */
+	"  PRIMARY KEY (server_id, name)) WITHOUT ROWID;"
+	"CREATE INDEX tools_name ON tools(name);"
+	"CREATE INDEX tools_hash ON tools(hash);"
+	"CREATE TABLE verdicts ("
+	"  hash TEXT NOT NULL REFERENCES definitions(hash),"
+	"  rules_version TEXT NOT NULL,"
+	"  category TEXT NOT NULL,"
+	"  risk TEXT NOT NULL,"
+	"  score INTEGER NOT NULL,"
+	"  confidence REAL NOT NULL,"
+	"  json TEXT NOT NULL,"
+	"  PRIMARY KEY (hash, rules_version)) WITHOUT ROWID;"
+	"CREATE TABLE runs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  rules_version TEXT,"
+	"  started INTEGER NOT NULL,"
+	"  finished INTEGER,"
+	"  outcome TEXT,"
+	"  servers_ok INTEGER NOT NULL DEFAULT 0,"
+	"  servers_failed INTEGER NOT NULL DEFAULT 0,"
+	"  servers_unchanged INTEGER NOT NULL DEFAULT 0,"
+	"  tools_added INTEGER NOT NULL DEFAULT 0,"
+	"  tools_removed INTEGER NOT NULL DEFAULT 0,"
+	"  tools_changed INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE changes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  server_id INTEGER NOT NULL REFERENCES servers(id) ON DELETE CASCADE,"
+	"  tool TEXT,"                       /* NULL for server_added */
+	"  kind TEXT NOT NULL CHECK (kind IN"
+	"    ('server_added','added','removed','changed')),"
+	"  fields TEXT,"                     /* JSON list of changed fields */
+	"  old_hash TEXT, new_hash TEXT,"
+	"  at INTEGER NOT NULL);"
+	"CREATE INDEX changes_at ON changes(at);"
+	"CREATE INDEX changes_server ON changes(server_id);"
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+	"CREATE VIRTUAL TABLE definitions_fts USING fts5("
+	"  name, words, description,"
+	"  content='',"
+	"  tokenize='unicode61 remove_diacritics 2');",
+};
+
+int
+schema_latest(void)
+{
+	return (int)(sizeof(migrations) / sizeof(migrations[0]));
+}
+
+static int
+user_version(sqlite3 *db, int *v, struct errbuf *eb)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) !=
+	    SQLITE_OK) {
+		errbuf_set(eb, "cannot read schema version: %s",
+			   sqlite3_errmsg(db));
+		return -1;
+	}
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		errbuf_set(eb, "cannot read schema version: %s",
+			   sqlite3_errmsg(db));
+		sqlite3_finalize(s);
+		return -1;
+	}
+	*v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int
+schema_migrate(sqlite3 *db, int readonly, struct errbuf *eb)
+{
+	char pragma[64];
+	char *err = NULL;
+	int v, latest = schema_latest();
+
+	if (user_version(db, &v, eb) < 0)
+		return -1;
+	if (v > latest) {
+		errbuf_set(eb,
+			   "database schema version %d is newer than this "
+			   "mcprisk supports (%d); upgrade mcprisk",
+			   v, latest);
+		return -1;
+	}
+	if (v == latest)
+		return 0;
+	if (readonly) {
+		errbuf_set(eb, "database schema version %d needs migrating to "
+			       "%d; open it read-write once", v, latest);
+		return -1;
+	}
+	for (; v < latest; v++) {
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) !=
+		    SQLITE_OK)
+			goto fail;
+		/* Re-check under the write lock: another process may have
+		   migrated meanwhile. */
+		{
+			int now;
+
+			if (user_version(db, &now, eb) < 0) {
+				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+				return -1;
+			}
+			if (now > v) {
+				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+				v = now - 1;
+				continue;
+			}
+		}
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+			 v + 1);
+		if (sqlite3_exec(db, migrations[v], NULL, NULL, &err) !=
+			    SQLITE_OK ||
+		    sqlite3_exec(db, pragma, NULL, NULL, &err) != SQLITE_OK ||
+		    sqlite3_exec(db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	errbuf_set(eb, "cannot migrate schema to version %d: %s", v + 1,
+		   err ? err : sqlite3_errmsg(db));
+	sqlite3_free(err);
+	return -1;
+}

@@ -1,0 +1,870 @@
+/*
+ * The catalog store (see store.h).  Statements are prepared once per
+ * connection and reset after use; a server's manifest is written in a
+ * single IMMEDIATE transaction so a crash leaves either the old or the new
+ * tool list, never a mix.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "db/schema.h"
+#include "db/store.h"
+#include "util/buf.h"
+#include "util/fileio.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+/* How long a writer waits for another writer's lock before failing. */
+#define STORE_BUSY_TIMEOUT_MS 10000
+
+enum stmt_id {
+	Q_SERVER_ID,
+	Q_SERVER_INSERT,
+	Q_SERVER_UPDATE_META,
+	Q_SERVER_SET_GOOD,
+	Q_SERVER_TOUCH,
+	Q_SERVER_SET_FAILED,
+	Q_HAS_SOURCE,
+	Q_TOOLS_OF,
+	Q_DEF_INSERT,
+	Q_DEF_ID,
+	Q_DEF_JSON,
+	Q_FTS_INSERT,
+	Q_TOOL_INSERT,
+	Q_TOOL_CHANGE,
+	Q_TOOL_SEEN,
+	Q_TOOL_REMOVE,
+	Q_CHANGE_INSERT,
+	Q_RUN_BEGIN,
+	Q_RUN_FINISH,
+	Q_UNCLASSIFIED,
+	Q_VERDICT_PUT,
+	Q__COUNT
+};
+
+static const char *const stmt_sql[Q__COUNT] = {
+	[Q_SERVER_ID] = "SELECT id, manifest_hash FROM servers WHERE name = ?1",
+	[Q_SERVER_INSERT] =
+		"INSERT INTO servers (name, first_seen) VALUES (?1, ?2)",
+	[Q_SERVER_UPDATE_META] =
+		"UPDATE servers SET title = coalesce(?2, title),"
+		" description = coalesce(?3, description),"
+		" version = coalesce(?4, version), source = coalesce(?5, source),"
+		" transport = coalesce(?6, transport),"
+		" endpoint = coalesce(?7, endpoint),"
+		" protocol_version = coalesce(?8, protocol_version),"
+		" instructions = coalesce(?9, instructions),"
+		" extra = coalesce(?10, extra) WHERE id = ?1",
+	[Q_SERVER_SET_GOOD] =
+		"UPDATE servers SET status = 'ok', error = NULL,"
+		" last_attempt = ?2, last_success = ?2, manifest_hash = ?3,"
+		" source_key = ?4, tool_count = ?5 WHERE id = ?1",
+	[Q_SERVER_TOUCH] =
+		"UPDATE servers SET status = 'ok', error = NULL,"
+		" last_attempt = ?2, last_success = ?2,"
+		" source_key = coalesce(?3, source_key) WHERE id = ?1",
+	[Q_SERVER_SET_FAILED] =
+		"UPDATE servers SET status = ?2, error = ?3, last_attempt = ?4"
+		" WHERE id = ?1",
+	[Q_HAS_SOURCE] = "SELECT 1 FROM servers WHERE source_key = ?1"
+			 " AND status = 'ok' LIMIT 1",
+	[Q_TOOLS_OF] = "SELECT name, hash, removed_at FROM tools"
+		       " WHERE server_id = ?1 ORDER BY name",
+	[Q_DEF_INSERT] = "INSERT OR IGNORE INTO definitions"
+			 " (hash, name, description, json) VALUES (?1,?2,?3,?4)",
+	[Q_DEF_ID] = "SELECT id FROM definitions WHERE hash = ?1",
+	[Q_DEF_JSON] = "SELECT json FROM definitions WHERE hash = ?1",
+	[Q_FTS_INSERT] = "INSERT INTO definitions_fts"
+			 " (rowid, name, words, description) VALUES (?1,?2,?3,?4)",
+	[Q_TOOL_INSERT] =
+		"INSERT INTO tools (server_id, name, hash, nonstandard,"
+		" first_seen, last_seen, removed_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?5, NULL)"
+		" ON CONFLICT (server_id, name) DO UPDATE SET hash = ?3,"
+		" nonstandard = ?4, last_seen = ?5, removed_at = NULL",
+	[Q_TOOL_CHANGE] = "UPDATE tools SET hash = ?3, nonstandard = ?4,"
+			  " last_seen = ?5 WHERE server_id = ?1 AND name = ?2",
+	[Q_TOOL_SEEN] = "UPDATE tools SET last_seen = ?3"
+			" WHERE server_id = ?1 AND name = ?2",
+	[Q_TOOL_REMOVE] = "UPDATE tools SET removed_at = ?3"
+			  " WHERE server_id = ?1 AND name = ?2",
+	[Q_CHANGE_INSERT] =
+		"INSERT INTO changes (run_id, server_id, tool, kind, fields,"
+		" old_hash, new_hash, at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+	[Q_RUN_BEGIN] = "INSERT INTO runs (kind, rules_version, started)"
+			" VALUES (?1, ?2, ?3)",
+	[Q_RUN_FINISH] =
+		"UPDATE runs SET finished = ?2, outcome = ?3, servers_ok = ?4,"
+		" servers_failed = ?5, servers_unchanged = ?6,"
+		" tools_added = ?7, tools_removed = ?8, tools_changed = ?9"
+		" WHERE id = ?1",
+	[Q_UNCLASSIFIED] =
+		"SELECT d.hash, d.json FROM definitions d WHERE NOT EXISTS"
+		" (SELECT 1 FROM verdicts v WHERE v.hash = d.hash"
+		" AND v.rules_version = ?1) ORDER BY d.id",
+	[Q_VERDICT_PUT] =
+		"INSERT OR REPLACE INTO verdicts (hash, rules_version, category,"
+		" risk, score, confidence, json) VALUES (?1,?2,?3,?4,?5,?6,?7)",
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *stmt[Q__COUNT];
+	int64_t now; /* fixed clock for tests (0: real time) */
+};
+
+static int64_t
+store_now(const struct store *st)
+{
+	return st->now ? st->now : (int64_t)time(NULL);
+}
+
+void
+store_set_now(struct store *st, int64_t now)
+{
+	st->now = now;
+}
+
+struct sqlite3 *
+store_db(struct store *st)
+{
+	return st->db;
+}
+
+const char *
+store_path(const struct store *st)
+{
+	return st->path;
+}
+
+static void
+db_error(struct store *st, struct errbuf *eb, const char *what)
+{
+	errbuf_set(eb, "%s: %s", what, sqlite3_errmsg(st->db));
+}
+
+/* The prepared statement id, reset and with bindings cleared. */
+static sqlite3_stmt *
+stmt(struct store *st, enum stmt_id id, struct errbuf *eb)
+{
+	if (!st->stmt[id]) {
+		if (sqlite3_prepare_v3(st->db, stmt_sql[id], -1,
+				       SQLITE_PREPARE_PERSISTENT, &st->stmt[id],
+				       NULL) != SQLITE_OK) {
+			db_error(st, eb, "cannot prepare statement");
+			return NULL;
+		}
+	}
+	sqlite3_reset(st->stmt[id]);
+	sqlite3_clear_bindings(st->stmt[id]);
+	return st->stmt[id];
+}
+
+static void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* Step a statement that returns no rows. */
+static int
+step_done(struct store *st, sqlite3_stmt *s, struct errbuf *eb,
+	  const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, eb, what);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+exec(struct store *st, const char *sql, struct errbuf *eb)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		errbuf_set(eb, "%s: %s", sql, err ? err : "unknown error");
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+struct store *
+store_open(const char *path, int flags, struct errbuf *eb)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+	int oflags = SQLITE_OPEN_NOMUTEX;
+	struct stat sb;
+
+	st->path = xstrdup(path);
+	if (flags & STORE_READONLY) {
+		oflags |= SQLITE_OPEN_READONLY;
+		if (stat(path, &sb) < 0) {
+			errbuf_set(eb, "cannot open database '%s': no such file",
+				   path);
+			goto fail;
+		}
+	} else {
+		oflags |= SQLITE_OPEN_READWRITE;
+		if (flags & STORE_CREATE) {
+			char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+
+			oflags |= SQLITE_OPEN_CREATE;
+			if (slash && slash != dir) {
+				*slash = '\0';
+				if (file_mkdirs(dir, eb) < 0) {
+					free(dir);
+					goto fail;
+				}
+			}
+			free(dir);
+		}
+	}
+	if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
+		errbuf_set(eb, "cannot open database '%s': %s", path,
+			   st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+	if (exec(st, "PRAGMA foreign_keys = ON", eb) < 0)
+		goto fail_ctx;
+	if (!(flags & STORE_READONLY) &&
+	    (exec(st, "PRAGMA journal_mode = WAL", eb) < 0 ||
+	     exec(st, "PRAGMA synchronous = NORMAL", eb) < 0))
+		goto fail_ctx;
+	if (schema_migrate(st->db, flags & STORE_READONLY, eb) < 0)
+		goto fail_ctx;
+	return st;
+fail_ctx:
+	errbuf_prefix(eb, "database '%s'", path);
+fail:
+	store_free(st);
+	return NULL;
+}
+
+void
+store_free(struct store *st)
+{
+	int i;
+
+	if (!st)
+		return;
+	for (i = 0; i < Q__COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+int
+store_begin(struct store *st, struct errbuf *eb)
+{
+	return exec(st, "BEGIN IMMEDIATE", eb);
+}
+
+int
+store_commit(struct store *st, struct errbuf *eb)
+{
+	return exec(st, "COMMIT", eb);
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int64_t
+store_run_begin(struct store *st, const char *kind, const char *rules_version,
+		struct errbuf *eb)
+{
+	sqlite3_stmt *s = stmt(st, Q_RUN_BEGIN, eb);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, kind);
+	bind_text(s, 2, rules_version);
+	sqlite3_bind_int64(s, 3, store_now(st));
+	if (step_done(st, s, eb, "cannot record run") < 0)
+		return -1;
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+int
+store_run_finish(struct store *st, int64_t run, const struct run_stats *rs,
+		 const char *outcome, struct errbuf *eb)
+{
+	sqlite3_stmt *s = stmt(st, Q_RUN_FINISH, eb);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, run);
+	sqlite3_bind_int64(s, 2, store_now(st));
+	bind_text(s, 3, outcome);
+	sqlite3_bind_int(s, 4, rs->servers_ok);
+	sqlite3_bind_int(s, 5, rs->servers_failed);
+	sqlite3_bind_int(s, 6, rs->servers_unchanged);
+	sqlite3_bind_int(s, 7, rs->tools_added);
+	sqlite3_bind_int(s, 8, rs->tools_removed);
+	sqlite3_bind_int(s, 9, rs->tools_changed);
+	return step_done(st, s, eb, "cannot finish run");
+}
+
+bool
+store_has_source(struct store *st, const char *source_key)
+{
+	sqlite3_stmt *s = stmt(st, Q_HAS_SOURCE, NULL);
+	bool found;
+
+	if (!s)
+		return false;
+	bind_text(s, 1, source_key);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return found;
+}
+
+/* Find or create the server row; *old_hash gets its manifest hash. */
+static int64_t
+server_upsert(struct store *st, const struct server_info *info,
+	      char **old_hash, struct errbuf *eb)
+{
+	sqlite3_stmt *s = stmt(st, Q_SERVER_ID, eb);
+	char *extra = NULL;
+	int64_t id = -1;
+	int rc;
+
+	*old_hash = NULL;
+	if (!s)
+		return -1;
+	bind_text(s, 1, info->name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		id = sqlite3_column_int64(s, 0);
+		if (sqlite3_column_type(s, 1) == SQLITE_TEXT)
+			*old_hash = xstrdup(
+				(const char *)sqlite3_column_text(s, 1));
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_error(st, eb, "cannot look up server");
+		return -1;
+	}
+	if (id < 0) {
+		s = stmt(st, Q_SERVER_INSERT, eb);
+		if (!s)
+			return -1;
+		bind_text(s, 1, info->name);
+		sqlite3_bind_int64(s, 2, store_now(st));
+		if (step_done(st, s, eb, "cannot add server") < 0)
+			return -1;
+		id = sqlite3_last_insert_rowid(st->db);
+	}
+	s = stmt(st, Q_SERVER_UPDATE_META, eb);
+	if (!s)
+		return -1;
+	if (info->extra)
+		extra = json_canonical(info->extra);
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, info->title);
+	bind_text(s, 3, info->description);
+	bind_text(s, 4, info->version);
+	bind_text(s, 5, info->source);
+	bind_text(s, 6, info->transport);
+	bind_text(s, 7, info->endpoint);
+	bind_text(s, 8, info->protocol_version);
+	bind_text(s, 9, info->instructions);
+	bind_text(s, 10, extra);
+	free(extra);
+	if (step_done(st, s, eb, "cannot update server") < 0)
+		return -1;
+	return id;
+}
+
+/* An existing tool row of the server being written. */
+struct old_tool {
+	char *name;
+	char *hash;
+	bool removed;
+	bool seen; /* present in the new manifest */
+};
+
+static int
+cmp_old_tool(const void *a, const void *b)
+{
+	return strcmp(((const struct old_tool *)a)->name,
+		      ((const struct old_tool *)b)->name);
+}
+
+static int
+load_old_tools(struct store *st, int64_t server_id, struct old_tool **out,
+	       size_t *n, struct errbuf *eb)
+{
+	sqlite3_stmt *s = stmt(st, Q_TOOLS_OF, eb);
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, server_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 32;
+			*out = xreallocarray(*out, cap, sizeof(**out));
+		}
+		(*out)[*n].name =
+			xstrdup((const char *)sqlite3_column_text(s, 0));
+		(*out)[*n].hash =
+			xstrdup((const char *)sqlite3_column_text(s, 1));
+		(*out)[*n].removed = sqlite3_column_type(s, 2) != SQLITE_NULL;
+		(*out)[*n].seen = false;
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, eb, "cannot read tools");
+		return -1;
+	}
+	/* SQLite's ORDER BY uses BINARY collation, the same as strcmp, but
+	   sort anyway so the lookup never depends on it. */
+	qsort(*out, *n, sizeof(**out), cmp_old_tool);
+	return 0;
+}
+
+static void
+free_old_tools(struct old_tool *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].hash);
+	}
+	free(v);
+}
+
+/* Short scalar values are kept in the change record; long text is not. */
+#define CHANGE_VALUE_MAX 200
+
+static void
+diff_value(json_t *fields, const char *name, json_t *a, json_t *b)
+{
+	json_t *f;
+
+	if (json_equal(a, b) || (!a && !b))
+		return;
+	f = json_pack("{s:s}", "field", name);
+	if (!a || json_is_boolean(a) || json_is_number(a) || json_is_null(a) ||
+	    (json_is_string(a) && json_string_length(a) <= CHANGE_VALUE_MAX))
+		json_object_set(f, "old", a ? a : json_null());
+	if (!b || json_is_boolean(b) || json_is_number(b) || json_is_null(b) ||
+	    (json_is_string(b) && json_string_length(b) <= CHANGE_VALUE_MAX))
+		json_object_set(f, "new", b ? b : json_null());
+	json_array_append_new(fields, f);
+}
+
+/*
+ * Which definition fields differ between the stored definition and the new
+ * one: top-level fields, and each annotation hint separately, since a hint
+ * flipping ("destructiveHint true -> false") is news on its own.
+ */
+static char *
+diff_fields(struct store *st, const char *old_hash, const json_t *new_def)
+{
+	static const char *const top[] = { "name", "title", "description",
+					   "inputSchema", "outputSchema" };
+	sqlite3_stmt *s = stmt(st, Q_DEF_JSON, NULL);
+	json_t *old_def = NULL, *fields = json_array(), *oa, *na;
+	const char *key;
+	json_t *v;
+	char *out;
+	size_t i;
+
+	if (s) {
+		bind_text(s, 1, old_hash);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			old_def = json_loads(
+				(const char *)sqlite3_column_text(s, 0), 0,
+				NULL);
+		sqlite3_reset(s);
+	}
+	for (i = 0; i < sizeof(top) / sizeof(top[0]); i++)
+		diff_value(fields, top[i], json_object_get(old_def, top[i]),
+			   json_object_get(new_def, top[i]));
+	oa = json_object_get(old_def, "annotations");
+	na = json_object_get(new_def, "annotations");
+	if (!json_equal(oa, na)) {
+		json_t *keys = json_object();
+
+		json_object_foreach(oa, key, v)
+			json_object_set_new(keys, key, json_true());
+		json_object_foreach(na, key, v)
+			json_object_set_new(keys, key, json_true());
+		json_object_foreach(keys, key, v) {
+			char *name = xasprintf("annotations.%s", key);
+
+			diff_value(fields, name, json_object_get(oa, key),
+				   json_object_get(na, key));
+			free(name);
+		}
+		json_decref(keys);
+	}
+	out = json_dumps(fields, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(fields);
+	json_decref(old_def);
+	return out;
+}
+
+static int
+record_change(struct store *st, int64_t run, int64_t server_id,
+	      const char *tool, const char *kind, const char *fields,
+	      const char *old_hash, const char *new_hash, struct errbuf *eb)
+{
+	sqlite3_stmt *s = stmt(st, Q_CHANGE_INSERT, eb);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, run);
+	sqlite3_bind_int64(s, 2, server_id);
+	bind_text(s, 3, tool);
+	bind_text(s, 4, kind);
+	bind_text(s, 5, fields);
+	bind_text(s, 6, old_hash);
+	bind_text(s, 7, new_hash);
+	sqlite3_bind_int64(s, 8, store_now(st));
+	return step_done(st, s, eb, "cannot record change");
+}
+
+/* Words for the full-text index: the name split at case changes, digits
+   and punctuation, so "CancelAHORunBatch" is found by "cancel batch". */
+static void
+name_words(const char *name, struct buf *out)
+{
+	size_t i, n = strlen(name);
+
+	buf_reset(out);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i],
+			      p = i ? (unsigned char)name[i - 1] : 0,
+			      nx = (unsigned char)name[i + 1];
+		bool up = c >= 'A' && c <= 'Z';
+		bool pl = p >= 'a' && p <= 'z', pu = p >= 'A' && p <= 'Z';
+		bool nl = nx >= 'a' && nx <= 'z';
+		bool alnum = up || (c >= 'a' && c <= 'z') ||
+			     (c >= '0' && c <= '9') || c >= 0x80;
+
+		if (!alnum) {
+			buf_putc(out, ' ');
+			continue;
+		}
+		if (i && up && (pl || (pu && nl)))
+			buf_putc(out, ' ');
+		buf_putc(out, (char)(up ? c + 32 : c));
+	}
+}
+
+static int
+put_definition(struct store *st, const struct manifest_tool *t,
+	       struct buf *words, struct errbuf *eb)
+{
+	sqlite3_stmt *s = stmt(st, Q_DEF_INSERT, eb);
+	const char *desc = manifest_tool_description(t);
+	int64_t id;
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, t->hash);
+	bind_text(s, 2, t->name);
+	bind_text(s, 3, desc);
+	sqlite3_bind_text(s, 4, t->canonical, (int)t->canonical_len,
+			  SQLITE_STATIC);
+	if (step_done(st, s, eb, "cannot store definition") < 0)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return 0; /* already known, already indexed */
+	id = sqlite3_last_insert_rowid(st->db);
+	s = stmt(st, Q_FTS_INSERT, eb);
+	if (!s)
+		return -1;
+	name_words(t->name, words);
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, t->name);
+	bind_text(s, 3, buf_cstr(words));
+	bind_text(s, 4, desc);
+	return step_done(st, s, eb, "cannot index definition");
+}
+
+static int
+tool_write(struct store *st, enum stmt_id q, int64_t server_id,
+	   const struct manifest_tool *t, struct errbuf *eb)
+{
+	sqlite3_stmt *s = stmt(st, q, eb);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, server_id);
+	bind_text(s, 2, t->name);
+	bind_text(s, 3, t->hash);
+	sqlite3_bind_int(s, 4, t->name_nonstandard);
+	sqlite3_bind_int64(s, 5, store_now(st));
+	return step_done(st, s, eb, "cannot store tool");
+}
+
+static int
+tool_mark(struct store *st, enum stmt_id q, int64_t server_id,
+	  const char *name, struct errbuf *eb)
+{
+	sqlite3_stmt *s = stmt(st, q, eb);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, server_id);
+	bind_text(s, 2, name);
+	sqlite3_bind_int64(s, 3, store_now(st));
+	return step_done(st, s, eb, "cannot update tool");
+}
+
+static int
+set_good(struct store *st, int64_t id, const struct manifest *m,
+	 const char *source_key, struct errbuf *eb)
+{
+	sqlite3_stmt *s = stmt(st, Q_SERVER_SET_GOOD, eb);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, store_now(st));
+	bind_text(s, 3, m->hash);
+	bind_text(s, 4, source_key);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)m->ntools);
+	return step_done(st, s, eb, "cannot update server");
+}
+
+static int
+write_tools(struct store *st, int64_t run, int64_t id, bool had_manifest,
+	    const struct manifest *m, struct put_result *res,
+	    struct errbuf *eb)
+{
+	struct buf words = BUF_INIT((size_t)MANIFEST_MAX_NAME * 2 + 16);
+	struct old_tool *old = NULL, key, *o;
+	size_t nold = 0, i;
+	int ret = -1;
+
+	if (load_old_tools(st, id, &old, &nold, eb) < 0)
+		goto out;
+	if (!had_manifest && record_change(st, run, id, NULL, "server_added",
+					   NULL, NULL, NULL, eb) < 0)
+		goto out;
+	for (i = 0; i < m->ntools; i++) {
+		const struct manifest_tool *t = &m->tools[i];
+
+		if (put_definition(st, t, &words, eb) < 0)
+			goto out;
+		key.name = (char *)t->name;
+		o = bsearch(&key, old, nold, sizeof(*old), cmp_old_tool);
+		if (o)
+			o->seen = true;
+		if (!o || o->removed) {
+			if (tool_write(st, Q_TOOL_INSERT, id, t, eb) < 0)
+				goto out;
+			if (had_manifest) {
+				if (record_change(st, run, id, t->name, "added",
+						  NULL, o ? o->hash : NULL,
+						  t->hash, eb) < 0)
+					goto out;
+				res->added++;
+			}
+		} else if (strcmp(o->hash, t->hash) != 0) {
+			char *fields = diff_fields(st, o->hash, t->definition);
+			int r;
+
+			r = tool_write(st, Q_TOOL_CHANGE, id, t, eb);
+			if (r == 0)
+				r = record_change(st, run, id, t->name,
+						  "changed", fields, o->hash,
+						  t->hash, eb);
+			free(fields);
+			if (r < 0)
+				goto out;
+			res->changed++;
+		} else if (tool_mark(st, Q_TOOL_SEEN, id, t->name, eb) < 0) {
+			goto out;
+		}
+	}
+	for (i = 0; i < nold; i++) {
+		if (old[i].seen || old[i].removed)
+			continue;
+		if (tool_mark(st, Q_TOOL_REMOVE, id, old[i].name, eb) < 0 ||
+		    record_change(st, run, id, old[i].name, "removed", NULL,
+				  old[i].hash, NULL, eb) < 0)
+			goto out;
+		res->removed++;
+	}
+	ret = 0;
+out:
+	free_old_tools(old, nold);
+	buf_release(&words);
+	return ret;
+}
+
+int
+store_put_manifest(struct store *st, int64_t run,
+		   const struct server_info *info, const struct manifest *m,
+		   const char *source_key, bool touch, struct put_result *res,
+		   struct errbuf *eb)
+{
+	char *old_hash = NULL;
+	int64_t id;
+	int ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	if (store_begin(st, eb) < 0)
+		return -1;
+	id = server_upsert(st, info, &old_hash, eb);
+	if (id < 0)
+		goto out;
+	res->new_server = old_hash == NULL;
+	if (old_hash && strcmp(old_hash, m->hash) == 0) {
+		sqlite3_stmt *s;
+
+		res->unchanged = true;
+		s = stmt(st, Q_SERVER_TOUCH, eb);
+		if (!s)
+			goto out;
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, store_now(st));
+		bind_text(s, 3, source_key);
+		if ((touch || source_key) &&
+		    step_done(st, s, eb, "cannot update server") < 0)
+			goto out;
+	} else {
+		if (write_tools(st, run, id, old_hash != NULL, m, res, eb) < 0 ||
+		    set_good(st, id, m, source_key, eb) < 0)
+			goto out;
+	}
+	if (store_commit(st, eb) < 0)
+		goto out;
+	ret = 0;
+out:
+	if (ret < 0) {
+		store_rollback(st);
+		errbuf_prefix(eb, "server '%s'", info->name);
+	}
+	free(old_hash);
+	return ret;
+}
+
+int
+store_put_failure(struct store *st, const struct server_info *info,
+		  const char *status, const char *error, struct errbuf *eb)
+{
+	char *old_hash = NULL;
+	sqlite3_stmt *s;
+	int64_t id;
+	int ret = -1;
+
+	if (store_begin(st, eb) < 0)
+		return -1;
+	id = server_upsert(st, info, &old_hash, eb);
+	if (id < 0)
+		goto out;
+	s = stmt(st, Q_SERVER_SET_FAILED, eb);
+	if (!s)
+		goto out;
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, status);
+	bind_text(s, 3, error);
+	sqlite3_bind_int64(s, 4, store_now(st));
+	if (step_done(st, s, eb, "cannot record failure") < 0 ||
+	    store_commit(st, eb) < 0)
+		goto out;
+	ret = 0;
+out:
+	if (ret < 0)
+		store_rollback(st);
+	free(old_hash);
+	return ret;
+}
+
+int
+store_each_unclassified(struct store *st, const char *rules_version,
+			int (*fn)(void *ctx, const char *hash,
+				  const json_t *def),
+			void *ctx, struct errbuf *eb)
+{
+	/* A separate statement: fn may write verdicts while we iterate. */
+	sqlite3_stmt *s = NULL;
+	int rc, ret = -1;
+
+	if (sqlite3_prepare_v2(st->db, stmt_sql[Q_UNCLASSIFIED], -1, &s,
+			       NULL) != SQLITE_OK) {
+		db_error(st, eb, "cannot prepare statement");
+		return -1;
+	}
+	bind_text(s, 1, rules_version);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *hash = (const char *)sqlite3_column_text(s, 0);
+		const char *js = (const char *)sqlite3_column_text(s, 1);
+		json_t *def = json_loads(js, 0, NULL);
+
+		if (!def) {
+			errbuf_set(eb, "definition %s: stored JSON is corrupt",
+				   hash);
+			goto out;
+		}
+		rc = fn(ctx, hash, def);
+		json_decref(def);
+		if (rc < 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(st, eb, "cannot list definitions");
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int
+store_put_verdict(struct store *st, const char *hash,
+		  const char *rules_version, const json_t *v,
+		  struct errbuf *eb)
+{
+	sqlite3_stmt *s = stmt(st, Q_VERDICT_PUT, eb);
+	char *js;
+	int ret;
+
+	if (!s)
+		return -1;
+	js = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	bind_text(s, 1, hash);
+	bind_text(s, 2, rules_version);
+	bind_text(s, 3, json_get_str(v, "category"));
+	bind_text(s, 4, json_get_str(v, "risk"));
+	sqlite3_bind_int64(s, 5, json_integer_value(json_object_get(v, "score")));
+	sqlite3_bind_double(s, 6,
+			    json_number_value(json_object_get(v, "confidence")));
+	bind_text(s, 7, js);
+	ret = step_done(st, s, eb, "cannot store verdict");
+	free(js);
+	return ret;
+}

@@ -1,0 +1,163 @@
+/*
+ * The catalog store: SQLite in WAL mode holding servers, tool definitions
+ * (stored once per SHA-256 of their canonical JSON), tools per server,
+ * verdicts per definition and rule-set version, runs and changes.  Every
+ * statement is prepared and every value bound.  Query functions return
+ * jansson values so the CLI and the HTTP service print the same data.
+ */
+#ifndef MCPRISK_STORE_H
+#define MCPRISK_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "crawler/manifest.h"
+#include "util/errbuf.h"
+
+/* The schema version this binary writes (PRAGMA user_version). */
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+enum {
+	STORE_READONLY = 1 << 0, /* open without write access */
+	STORE_CREATE = 1 << 1,   /* create the file (and its folder) if missing */
+};
+
+/*
+ * Open (and migrate) the catalog at path.  A database written by a newer
+ * mcprisk is an error, never touched.  Returns NULL with a reason.
+ */
+struct store *store_open(const char *path, int flags, struct errbuf *eb);
+void store_free(struct store *st);
+
+/* Fix the clock used for timestamps (tests); 0 restores real time. */
+void store_set_now(struct store *st, int64_t now);
+
+/* The underlying connection, for db/ internals only (borrowed). */
+struct sqlite3;
+struct sqlite3 *store_db(struct store *st);
+
+/* The path the store was opened with (borrowed). */
+const char *store_path(const struct store *st);
+
+/* Begin a run of the given kind ("import", "refresh"); returns its id. */
+int64_t store_run_begin(struct store *st, const char *kind,
+			const char *rules_version, struct errbuf *eb);
+
+/* Counters kept for a run and written by store_run_finish(). */
+struct run_stats {
+	int servers_ok;
+	int servers_failed;
+	int servers_unchanged;
+	int tools_added;
+	int tools_removed;
+	int tools_changed;
+};
+
+/* Close a run with its counters and an outcome ("ok", "failed", ...). */
+int store_run_finish(struct store *st, int64_t run,
+		     const struct run_stats *stats, const char *outcome,
+		     struct errbuf *eb);
+
+/* What is known about a server besides its tools; any field may be NULL. */
+struct server_info {
+	const char *name;      /* required */
+	const char *title;
+	const char *description;
+	const char *version;
+	const char *source;    /* "import:PATH", "catalog", "registry:URL" */
+	const char *transport; /* stdio, streamable-http, sse, manifest */
+	const char *endpoint;  /* URL or command line, never with secrets */
+	const char *protocol_version;
+	const char *instructions;
+	const json_t *extra;   /* capabilities, auth details...; borrowed */
+};
+
+/* What store_put_manifest() did. */
+struct put_result {
+	bool unchanged;  /* nothing about the tools changed */
+	bool new_server; /* first good manifest for this server */
+	int added;
+	int removed;
+	int changed;
+};
+
+/*
+ * Is the manifest identified by source_key (a SHA-256 of the raw bytes and
+ * how they were named) already stored as the server's current manifest?
+ * Lets import skip unchanged files without parsing them.
+ */
+bool store_has_source(struct store *st, const char *source_key);
+
+/*
+ * Store a good manifest for a server in one transaction: upsert the server,
+ * insert new definitions, mark tools added / changed / removed and record
+ * them in changes for run.  An identical tool list records nothing.
+ * source_key may be NULL.  When touch is set the server's last attempt and
+ * last success times are updated even if nothing changed (refresh).
+ */
+int store_put_manifest(struct store *st, int64_t run,
+		       const struct server_info *info, const struct manifest *m,
+		       const char *source_key, bool touch,
+		       struct put_result *res, struct errbuf *eb);
+
+/*
+ * Record a failed attempt: the server keeps its last good tools; only its
+ * status, error and last attempt change (the server is created if new).
+ */
+int store_put_failure(struct store *st, const struct server_info *info,
+		      const char *status, const char *error,
+		      struct errbuf *eb);
+
+/*
+ * Call fn for every definition with no verdict for rules_version, with the
+ * definition's hash and JSON (borrowed for the call).  fn returns 0 to go
+ * on, -1 to stop (the error then comes from fn's errbuf).
+ */
+int store_each_unclassified(struct store *st, const char *rules_version,
+			    int (*fn)(void *ctx, const char *hash,
+				      const json_t *def),
+			    void *ctx, struct errbuf *eb);
+
+/* Verdicts are written in batches: begin, put..., commit. */
+int store_begin(struct store *st, struct errbuf *eb);
+int store_commit(struct store *st, struct errbuf *eb);
+void store_rollback(struct store *st);
+
+/* Store the verdict JSON (verdict_to_json shape) of a definition. */
+int store_put_verdict(struct store *st, const char *hash,
+		      const char *rules_version, const json_t *verdict,
+		      struct errbuf *eb);
+
+/*
+ * Queries.  Each returns a new JSON value or NULL with a reason.
+ * rules_version selects which verdicts to join (NULL: none).
+ */
+/* {"servers":[{name,title,status,error,tool_count,last_success,...,
+    "categories":{"read":N,...},"max_risk":..}]} ordered by name. */
+json_t *store_servers(struct store *st, const char *rules_version,
+		      struct errbuf *eb);
+/* {"server":{...},"tools":[{name,title,description,hash,nonstandard,
+    "verdict":{...}|null}]} or NULL with "no server 'X'" in eb. */
+json_t *store_server(struct store *st, const char *name,
+		     const char *rules_version, struct errbuf *eb);
+/* Every present tool called name (on one server if server != NULL):
+   {"tool":name,"servers":[{"server":..,"hash":..,"verdict":{...}}]}. */
+json_t *store_tool(struct store *st, const char *name, const char *server,
+		   const char *rules_version, struct errbuf *eb);
+/* Full-text search: {"query":q,"results":[{server,tool,description,
+   rank}]}, best first, at most limit. */
+json_t *store_search(struct store *st, const char *query, int limit,
+		     struct errbuf *eb);
+/* Drift since a Unix time: {"changes":[{run,at,server,tool,kind,fields,
+   old_hash,new_hash,old:{category,risk}|null,new:{...}|null}]}. */
+json_t *store_changes(struct store *st, int64_t since,
+		      const char *rules_version, struct errbuf *eb);
+/* Every present tool with its verdict, for exports and reports:
+   {"servers":[{"name":..,"tools":[{"name":..,"verdict":{..}}]}]}. */
+json_t *store_catalog(struct store *st, const char *rules_version,
+		      const char *only_server, struct errbuf *eb);
+
+#endif
