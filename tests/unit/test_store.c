@@ -1,0 +1,210 @@
+/*
+ * Unit tests for db/store: schema versioning, manifest writes and change
+ * records, failures keeping the last good tools, queries.
+ */
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "tests/unit/t.h"
+#include "db/store.h"
+
+static char dbpath[256];
+
+static struct store *
+fresh(void)
+{
+	struct errbuf eb = ERRBUF_INIT;
+	struct store *st;
+	char side[300];
+
+	snprintf(dbpath, sizeof(dbpath), "/tmp/mcprisk-test-store-%d.db",
+		 (int)getpid());
+	unlink(dbpath);
+	snprintf(side, sizeof(side), "%s-wal", dbpath);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", dbpath);
+	unlink(side);
+	st = store_open(dbpath, STORE_CREATE, &eb);
+	if (!st)
+		T_FAIL("store_open: %s", eb.msg);
+	return st;
+}
+
+static int
+put(struct store *st, int64_t run, const char *server, const char *doc,
+    struct put_result *res)
+{
+	struct manifest m = MANIFEST_INIT;
+	struct server_info info = { .name = server };
+	struct errbuf eb = ERRBUF_INIT;
+	int r;
+
+	if (manifest_parse(doc, strlen(doc), &m, &eb) < 0) {
+		T_FAIL("parse: %s", eb.msg);
+		return -1;
+	}
+	r = store_put_manifest(st, run, &info, &m, NULL, true, res, &eb);
+	if (r < 0)
+		T_FAIL("put: %s", eb.msg);
+	manifest_release(&m);
+	return r;
+}
+
+static long long
+count(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	long long n = -1;
+
+	if (sqlite3_prepare_v2((sqlite3 *)store_db(st), sql, -1, &s, NULL) ==
+	    SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+TEST(schema_is_versioned_and_newer_is_refused)
+{
+	struct errbuf eb = ERRBUF_INIT;
+	struct store *st = fresh();
+
+	CHECK_INT(count(st, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	CHECK(sqlite3_exec((sqlite3 *)store_db(st), "PRAGMA user_version = 99",
+			   NULL, NULL, NULL) == SQLITE_OK);
+	store_free(st);
+	st = store_open(dbpath, 0, &eb);
+	CHECK(st == NULL);
+	CHECK_CONTAINS(eb.msg, "newer than this mcprisk supports");
+	store_free(st);
+}
+
+TEST(readonly_open_of_missing_file_fails)
+{
+	struct errbuf eb = ERRBUF_INIT;
+
+	CHECK(store_open("/nonexistent/dir/x.db", STORE_READONLY, &eb) == NULL);
+	CHECK_CONTAINS(eb.msg, "cannot open database");
+}
+
+TEST(identical_definitions_are_stored_once)
+{
+	struct store *st = fresh();
+	struct errbuf eb = ERRBUF_INIT;
+	struct put_result res;
+	int64_t run = store_run_begin(st, "test", NULL, &eb);
+	const char *doc = "[{\"name\":\"get\",\"description\":\"Gets\"}]";
+
+	put(st, run, "one", doc, &res);
+	CHECK(res.new_server);
+	put(st, run, "two", doc, &res);
+	CHECK_INT(count(st, "SELECT count(*) FROM definitions"), 1);
+	CHECK_INT(count(st, "SELECT count(*) FROM tools"), 2);
+	store_free(st);
+}
+
+TEST(changes_are_recorded_per_tool)
+{
+	struct store *st = fresh();
+	struct errbuf eb = ERRBUF_INIT;
+	struct put_result res;
+	int64_t run = store_run_begin(st, "test", NULL, &eb);
+	json_t *ch;
+
+	put(st, run, "s", "[{\"name\":\"a\"},{\"name\":\"b\",\"annotations\":{\"destructiveHint\":true}}]", &res);
+	CHECK_INT(count(st, "SELECT count(*) FROM changes WHERE kind = 'server_added'"), 1);
+	put(st, run, "s", "[{\"name\":\"b\",\"annotations\":{\"destructiveHint\":true}},{\"name\":\"a\"}]", &res);
+	CHECK(res.unchanged);
+	CHECK_INT(count(st, "SELECT count(*) FROM changes"), 1);
+	put(st, run, "s", "[{\"name\":\"b\",\"annotations\":{\"destructiveHint\":false}},{\"name\":\"c\"}]", &res);
+	CHECK(!res.unchanged);
+	CHECK_INT(res.added, 1);
+	CHECK_INT(res.removed, 1);
+	CHECK_INT(res.changed, 1);
+	CHECK_INT(count(st, "SELECT count(*) FROM tools WHERE removed_at IS NULL"), 2);
+	ch = store_changes(st, 0, NULL, &eb);
+	CHECK(ch != NULL);
+	{
+		char *s = json_dumps(ch, JSON_COMPACT);
+
+		CHECK_CONTAINS(s, "\"fields\":[{\"field\":\"annotations.destructiveHint\",\"old\":true,\"new\":false}]");
+		CHECK_CONTAINS(s, "\"kind\":\"removed\"");
+		CHECK_CONTAINS(s, "\"tool\":\"c\"");
+		free(s);
+	}
+	json_decref(ch);
+	/* A removed tool that comes back is "added" again. */
+	put(st, run, "s", "[{\"name\":\"a\"},{\"name\":\"b\",\"annotations\":{\"destructiveHint\":false}},{\"name\":\"c\"}]", &res);
+	CHECK_INT(res.added, 1);
+	CHECK_INT(count(st, "SELECT count(*) FROM tools WHERE removed_at IS NULL"), 3);
+	store_free(st);
+}
+
+TEST(failure_keeps_last_good_tools)
+{
+	struct store *st = fresh();
+	struct errbuf eb = ERRBUF_INIT;
+	struct put_result res;
+	struct server_info info = { .name = "s" };
+	int64_t run = store_run_begin(st, "test", NULL, &eb);
+	json_t *srv;
+
+	put(st, run, "s", "[{\"name\":\"a\"},{\"name\":\"b\"}]", &res);
+	CHECK_INT(store_put_failure(st, &info, "timeout", "no answer in 30 s", &eb), 0);
+	srv = store_server(st, "s", NULL, &eb);
+	CHECK(srv != NULL);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(srv, "server"), "status")), "timeout");
+	CHECK_INT(json_array_size(json_object_get(srv, "tools")), 2);
+	json_decref(srv);
+	CHECK(store_server(st, "missing", NULL, &eb) == NULL);
+	CHECK_CONTAINS(eb.msg, "no server 'missing'");
+	store_free(st);
+}
+
+TEST(search_finds_name_words_and_descriptions)
+{
+	struct store *st = fresh();
+	struct errbuf eb = ERRBUF_INIT;
+	struct put_result res;
+	int64_t run = store_run_begin(st, "test", NULL, &eb);
+	json_t *r;
+
+	put(st, run, "aws", "[{\"name\":\"CancelAHORunBatch\"},{\"name\":\"list_s3_buckets\",\"description\":\"Lists buckets\"}]", &res);
+	r = store_search(st, "cancel batch", 10, &eb);
+	CHECK(r && json_array_size(json_object_get(r, "results")) == 1);
+	json_decref(r);
+	r = store_search(st, "bucket", 10, &eb);
+	CHECK(r && json_array_size(json_object_get(r, "results")) == 1);
+	json_decref(r);
+	/* FTS syntax in the text is taken literally, never an error. */
+	r = store_search(st, "\"AND OR NEAR( *", 10, &eb);
+	CHECK(r != NULL);
+	json_decref(r);
+	CHECK(store_search(st, "   ", 10, &eb) == NULL);
+	store_free(st);
+}
+
+TEST(verdicts_are_keyed_by_rules_version)
+{
+	struct store *st = fresh();
+	struct errbuf eb = ERRBUF_INIT;
+	struct put_result res;
+	int64_t run = store_run_begin(st, "test", NULL, &eb);
+	json_t *v = json_pack("{s:s,s:s,s:i,s:f}", "category", "read", "risk",
+			      "low", "score", 10, "confidence", 0.9);
+	int n = 0;
+
+	put(st, run, "s", "[{\"name\":\"a\"},{\"name\":\"b\"}]", &res);
+	CHECK_INT(store_put_verdict(st, "nohash", "r1", v, &eb), -1);
+	{
+		json_t *srv = store_server(st, "s", NULL, &eb);
+		const char *h = json_string_value(json_object_get(json_array_get(json_object_get(srv, "tools"), 0), "hash"));
+
+		CHECK_INT(store_put_verdict(st, h, "r1", v, &eb), 0);
+		json_decref(srv);
+	}
+	CHECK_INT(count(st, "SELECT count(*) FROM verdicts"), 1);
+	json_decref(v);
+	(void)n;
+	store_free(st);
+	unlink(dbpath);
+}
