@@ -135,7 +135,7 @@ store_servers(struct store *st, const char *rules_version, struct errbuf *eb)
 		      " max(CASE v.risk WHEN 'critical' THEN 3 WHEN 'high' THEN 2"
 		      " WHEN 'medium' THEN 1 ELSE 0 END) AS risk_level"
 		      " FROM tools t JOIN servers s ON s.id = t.server_id"
-		      " JOIN verdicts v ON v.hash = t.hash AND v.rules_version = ?1"
+		      " JOIN verdicts v ON v.def_id = t.def_id AND v.rules_version = ?1"
 		      " WHERE t.removed_at IS NULL"
 		      " GROUP BY s.name, v.category ORDER BY s.name",
 		      "t", rules_version);
@@ -199,12 +199,12 @@ store_server(struct store *st, const char *name, const char *rules_version,
 		return NULL;
 	}
 	tools = rows(st, eb,
-		     "SELECT t.name, d.description, t.hash,"
+		     "SELECT t.name, d.description, d.hash,"
 		     " t.nonstandard, t.first_seen, t.last_seen,"
 		     " d.json AS definition_json, v.json AS verdict_json"
 		     " FROM tools t JOIN servers s ON s.id = t.server_id"
-		     " JOIN definitions d ON d.hash = t.hash"
-		     " LEFT JOIN verdicts v ON v.hash = t.hash"
+		     " JOIN definitions d ON d.id = t.def_id"
+		     " LEFT JOIN verdicts v ON v.def_id = t.def_id"
 		     "  AND v.rules_version = ?2"
 		     " WHERE s.name = ?1 AND t.removed_at IS NULL"
 		     " ORDER BY t.name",
@@ -229,11 +229,11 @@ store_tool(struct store *st, const char *name, const char *server,
 	json_t *list;
 
 	list = rows(st, eb,
-		    "SELECT s.name AS server, t.hash, d.description,"
+		    "SELECT s.name AS server, d.hash, d.description,"
 		    " d.json AS definition_json, v.json AS verdict_json"
 		    " FROM tools t JOIN servers s ON s.id = t.server_id"
-		    " JOIN definitions d ON d.hash = t.hash"
-		    " LEFT JOIN verdicts v ON v.hash = t.hash"
+		    " JOIN definitions d ON d.id = t.def_id"
+		    " LEFT JOIN verdicts v ON v.def_id = t.def_id"
 		    "  AND v.rules_version = ?3"
 		    " WHERE t.name = ?1 AND t.removed_at IS NULL"
 		    "  AND (?2 IS NULL OR s.name = ?2)"
@@ -318,7 +318,7 @@ store_search(struct store *st, const char *query, int limit,
 		   " SELECT s.name AS server, t.name AS tool, d.description,"
 		   "  round(-h.rank, 3) AS score"
 		   " FROM hits h JOIN definitions d ON d.id = h.id"
-		   " JOIN tools t ON t.hash = d.hash AND t.removed_at IS NULL"
+		   " JOIN tools t ON t.def_id = d.id AND t.removed_at IS NULL"
 		   " JOIN servers s ON s.id = t.server_id"
 		   " ORDER BY h.rank, s.name, t.name LIMIT ?2",
 		   "tn", q, limit);
@@ -340,9 +340,11 @@ store_changes(struct store *st, int64_t since, const char *rules_version,
 		    " ov.category AS old_category, ov.risk AS old_risk,"
 		    " nv.category AS new_category, nv.risk AS new_risk"
 		    " FROM changes c JOIN servers s ON s.id = c.server_id"
-		    " LEFT JOIN verdicts ov ON ov.hash = c.old_hash"
+		    " LEFT JOIN definitions od ON od.hash = c.old_hash"
+		    " LEFT JOIN verdicts ov ON ov.def_id = od.id"
 		    "  AND ov.rules_version = ?2"
-		    " LEFT JOIN verdicts nv ON nv.hash = c.new_hash"
+		    " LEFT JOIN definitions nd ON nd.hash = c.new_hash"
+		    " LEFT JOIN verdicts nv ON nv.def_id = nd.id"
 		    "  AND nv.rules_version = ?2"
 		    " WHERE c.at >= ?1 ORDER BY c.id",
 		    "it", since, rules_version);
@@ -360,11 +362,12 @@ store_catalog(struct store *st, const char *rules_version,
 	size_t i;
 
 	flat = rows(st, eb,
-		    "SELECT s.name AS server, t.name AS tool, t.hash,"
+		    "SELECT s.name AS server, t.name AS tool, d.hash,"
 		    " v.json AS verdict_json"
 		    " FROM servers s JOIN tools t ON t.server_id = s.id"
 		    "  AND t.removed_at IS NULL"
-		    " LEFT JOIN verdicts v ON v.hash = t.hash"
+		    " JOIN definitions d ON d.id = t.def_id"
+		    " LEFT JOIN verdicts v ON v.def_id = t.def_id"
 		    "  AND v.rules_version = ?1"
 		    " WHERE ?2 IS NULL OR s.name = ?2"
 		    " ORDER BY s.name, t.name",

@@ -34,6 +34,7 @@ enum stmt_id {
 	Q_DEF_ID,
 	Q_DEF_JSON,
 	Q_FTS_INSERT,
+	Q_DEF_MAX,
 	Q_TOOL_INSERT,
 	Q_TOOL_CHANGE,
 	Q_TOOL_SEEN,
@@ -72,21 +73,26 @@ static const char *const stmt_sql[Q__COUNT] = {
 		" WHERE id = ?1",
 	[Q_HAS_SOURCE] = "SELECT 1 FROM servers WHERE source_key = ?1"
 			 " AND status = 'ok' LIMIT 1",
-	[Q_TOOLS_OF] = "SELECT name, hash, removed_at FROM tools"
-		       " WHERE server_id = ?1 ORDER BY name",
+	[Q_TOOLS_OF] = "SELECT t.name, d.hash, t.removed_at FROM tools t"
+		       " JOIN definitions d ON d.id = t.def_id"
+		       " WHERE t.server_id = ?1 ORDER BY t.name",
 	[Q_DEF_INSERT] = "INSERT OR IGNORE INTO definitions"
-			 " (hash, name, description, json) VALUES (?1,?2,?3,?4)",
+			 " (hash, name, description, words, json)"
+			 " VALUES (?1,?2,?3,?4,?5)",
 	[Q_DEF_ID] = "SELECT id FROM definitions WHERE hash = ?1",
 	[Q_DEF_JSON] = "SELECT json FROM definitions WHERE hash = ?1",
 	[Q_FTS_INSERT] = "INSERT INTO definitions_fts"
-			 " (rowid, name, words, description) VALUES (?1,?2,?3,?4)",
+			 " (rowid, name, words, description)"
+			 " SELECT id, name, words, description FROM definitions"
+			 " WHERE id > ?1 ORDER BY id",
+	[Q_DEF_MAX] = "SELECT coalesce(max(id), 0) FROM definitions",
 	[Q_TOOL_INSERT] =
-		"INSERT INTO tools (server_id, name, hash, nonstandard,"
+		"INSERT INTO tools (server_id, name, def_id, nonstandard,"
 		" first_seen, last_seen, removed_at)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?5, NULL)"
-		" ON CONFLICT (server_id, name) DO UPDATE SET hash = ?3,"
+		" ON CONFLICT (server_id, name) DO UPDATE SET def_id = ?3,"
 		" nonstandard = ?4, last_seen = ?5, removed_at = NULL",
-	[Q_TOOL_CHANGE] = "UPDATE tools SET hash = ?3, nonstandard = ?4,"
+	[Q_TOOL_CHANGE] = "UPDATE tools SET def_id = ?3, nonstandard = ?4,"
 			  " last_seen = ?5 WHERE server_id = ?1 AND name = ?2",
 	[Q_TOOL_SEEN] = "UPDATE tools SET last_seen = ?3"
 			" WHERE server_id = ?1 AND name = ?2",
@@ -104,11 +110,12 @@ static const char *const stmt_sql[Q__COUNT] = {
 		" WHERE id = ?1",
 	[Q_UNCLASSIFIED] =
 		"SELECT d.hash, d.json FROM definitions d WHERE NOT EXISTS"
-		" (SELECT 1 FROM verdicts v WHERE v.hash = d.hash"
+		" (SELECT 1 FROM verdicts v WHERE v.def_id = d.id"
 		" AND v.rules_version = ?1) ORDER BY d.id",
 	[Q_VERDICT_PUT] =
-		"INSERT OR REPLACE INTO verdicts (hash, rules_version, category,"
-		" risk, score, confidence, json) VALUES (?1,?2,?3,?4,?5,?6,?7)",
+		"INSERT OR REPLACE INTO verdicts (def_id, rules_version, category,"
+		" risk, score, confidence, json) SELECT id, ?2, ?3, ?4, ?5, ?6, ?7"
+		" FROM definitions WHERE hash = ?1",
 };
 
 struct store {
@@ -116,6 +123,13 @@ struct store {
 	char *path;
 	sqlite3_stmt *stmt[Q__COUNT];
 	int64_t now; /* fixed clock for tests (0: real time) */
+	int batch_max;  /* servers per outer transaction (1: commit each) */
+	int batch_open; /* servers written in the open outer transaction */
+	/* Definitions up to this id are in the full-text index.  New ones
+	   are indexed in one statement just before each commit: FTS5 flushes
+	   its pending terms at every statement savepoint, so indexing row by
+	   row between other writes would cost a segment per statement. */
+	int64_t fts_done;
 };
 
 static int64_t
@@ -202,6 +216,91 @@ exec(struct store *st, const char *sql, struct errbuf *eb)
 	return 0;
 }
 
+/*
+ * One server's write: a savepoint inside an outer transaction that is
+ * committed every batch_max servers (see store_set_batch).  The savepoint
+ * keeps each server atomic; the batching amortises commits.
+ */
+static int
+server_tx_begin(struct store *st, struct errbuf *eb)
+{
+	if (st->batch_open == 0 && exec(st, "BEGIN IMMEDIATE", eb) < 0)
+		return -1;
+	if (exec(st, "SAVEPOINT server", eb) < 0) {
+		if (st->batch_open == 0)
+			store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+server_tx_end(struct store *st, bool ok, struct errbuf *eb)
+{
+	if (!ok) {
+		sqlite3_exec(st->db, "ROLLBACK TO server", NULL, NULL, NULL);
+		sqlite3_exec(st->db, "RELEASE server", NULL, NULL, NULL);
+		if (st->batch_open == 0)
+			store_rollback(st);
+		return 0;
+	}
+	if (exec(st, "RELEASE server", eb) < 0)
+		return -1;
+	if (++st->batch_open >= st->batch_max)
+		return store_flush(st, eb);
+	return 0;
+}
+
+void
+store_set_batch(struct store *st, int servers)
+{
+	st->batch_max = servers > 0 ? servers : 1;
+}
+
+/* Add definitions newer than fts_done to the full-text index. */
+static int
+index_pending(struct store *st, struct errbuf *eb)
+{
+	sqlite3_stmt *s = stmt(st, Q_DEF_MAX, eb);
+	int64_t max;
+
+	if (!s)
+		return -1;
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		db_error(st, eb, "cannot read definitions");
+		return -1;
+	}
+	max = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (max <= st->fts_done)
+		return 0;
+	s = stmt(st, Q_FTS_INSERT, eb);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, st->fts_done);
+	if (step_done(st, s, eb, "cannot index definitions") < 0)
+		return -1;
+	st->fts_done = max;
+	return 0;
+}
+
+int
+store_flush(struct store *st, struct errbuf *eb)
+{
+	int64_t fts_before = st->fts_done;
+
+	if (st->batch_open == 0)
+		return 0;
+	st->batch_open = 0;
+	if (index_pending(st, eb) < 0 || exec(st, "COMMIT", eb) < 0) {
+		store_rollback(st);
+		st->fts_done = fts_before;
+		return -1;
+	}
+	return 0;
+}
+
 struct store *
 store_open(const char *path, int flags, struct errbuf *eb)
 {
@@ -210,6 +309,7 @@ store_open(const char *path, int flags, struct errbuf *eb)
 	struct stat sb;
 
 	st->path = xstrdup(path);
+	st->batch_max = 1;
 	if (flags & STORE_READONLY) {
 		oflags |= SQLITE_OPEN_READONLY;
 		if (stat(path, &sb) < 0) {
@@ -244,10 +344,24 @@ store_open(const char *path, int flags, struct errbuf *eb)
 		goto fail_ctx;
 	if (!(flags & STORE_READONLY) &&
 	    (exec(st, "PRAGMA journal_mode = WAL", eb) < 0 ||
-	     exec(st, "PRAGMA synchronous = NORMAL", eb) < 0))
+	     exec(st, "PRAGMA synchronous = NORMAL", eb) < 0 ||
+	     exec(st, "PRAGMA cache_size = -131072", eb) < 0 ||
+	     exec(st, "PRAGMA temp_store = MEMORY", eb) < 0))
 		goto fail_ctx;
 	if (schema_migrate(st->db, flags & STORE_READONLY, eb) < 0)
 		goto fail_ctx;
+	if (!(flags & STORE_READONLY)) {
+		sqlite3_stmt *s = stmt(st, Q_DEF_MAX, eb);
+
+		if (!s || sqlite3_step(s) != SQLITE_ROW) {
+			if (s)
+				sqlite3_reset(s);
+			db_error(st, eb, "cannot read definitions");
+			goto fail_ctx;
+		}
+		st->fts_done = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+	}
 	return st;
 fail_ctx:
 	errbuf_prefix(eb, "database '%s'", path);
@@ -263,6 +377,7 @@ store_free(struct store *st)
 
 	if (!st)
 		return;
+	store_flush(st, NULL);
 	for (i = 0; i < Q__COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
@@ -273,6 +388,8 @@ store_free(struct store *st)
 int
 store_begin(struct store *st, struct errbuf *eb)
 {
+	if (store_flush(st, eb) < 0)
+		return -1;
 	return exec(st, "BEGIN IMMEDIATE", eb);
 }
 
@@ -309,8 +426,11 @@ int
 store_run_finish(struct store *st, int64_t run, const struct run_stats *rs,
 		 const char *outcome, struct errbuf *eb)
 {
-	sqlite3_stmt *s = stmt(st, Q_RUN_FINISH, eb);
+	sqlite3_stmt *s;
 
+	if (store_flush(st, eb) < 0)
+		return -1;
+	s = stmt(st, Q_RUN_FINISH, eb);
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, run);
@@ -580,40 +700,48 @@ name_words(const char *name, struct buf *out)
 	}
 }
 
+/* Store a definition once; *def_id gets its row id. */
 static int
 put_definition(struct store *st, const struct manifest_tool *t,
-	       struct buf *words, struct errbuf *eb)
+	       struct buf *words, int64_t *def_id, struct errbuf *eb)
 {
 	sqlite3_stmt *s = stmt(st, Q_DEF_INSERT, eb);
 	const char *desc = manifest_tool_description(t);
-	int64_t id;
+	int rc;
 
 	if (!s)
 		return -1;
+	name_words(t->name, words);
 	bind_text(s, 1, t->hash);
 	bind_text(s, 2, t->name);
 	bind_text(s, 3, desc);
-	sqlite3_bind_text(s, 4, t->canonical, (int)t->canonical_len,
+	bind_text(s, 4, buf_cstr(words));
+	sqlite3_bind_text(s, 5, t->canonical, (int)t->canonical_len,
 			  SQLITE_STATIC);
 	if (step_done(st, s, eb, "cannot store definition") < 0)
 		return -1;
-	if (sqlite3_changes(st->db) == 0)
-		return 0; /* already known, already indexed */
-	id = sqlite3_last_insert_rowid(st->db);
-	s = stmt(st, Q_FTS_INSERT, eb);
-	if (!s)
-		return -1;
-	name_words(t->name, words);
-	sqlite3_bind_int64(s, 1, id);
-	bind_text(s, 2, t->name);
-	bind_text(s, 3, buf_cstr(words));
-	bind_text(s, 4, desc);
-	return step_done(st, s, eb, "cannot index definition");
+	if (sqlite3_changes(st->db) == 0) {
+		/* Already known, already indexed: just find its id. */
+		s = stmt(st, Q_DEF_ID, eb);
+		if (!s)
+			return -1;
+		bind_text(s, 1, t->hash);
+		rc = sqlite3_step(s);
+		*def_id = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+		if (rc != SQLITE_ROW) {
+			db_error(st, eb, "cannot find definition");
+			return -1;
+		}
+		return 0;
+	}
+	*def_id = sqlite3_last_insert_rowid(st->db);
+	return 0;
 }
 
 static int
 tool_write(struct store *st, enum stmt_id q, int64_t server_id,
-	   const struct manifest_tool *t, struct errbuf *eb)
+	   const struct manifest_tool *t, int64_t def_id, struct errbuf *eb)
 {
 	sqlite3_stmt *s = stmt(st, q, eb);
 
@@ -621,7 +749,7 @@ tool_write(struct store *st, enum stmt_id q, int64_t server_id,
 		return -1;
 	sqlite3_bind_int64(s, 1, server_id);
 	bind_text(s, 2, t->name);
-	bind_text(s, 3, t->hash);
+	sqlite3_bind_int64(s, 3, def_id);
 	sqlite3_bind_int(s, 4, t->name_nonstandard);
 	sqlite3_bind_int64(s, 5, store_now(st));
 	return step_done(st, s, eb, "cannot store tool");
@@ -674,15 +802,16 @@ write_tools(struct store *st, int64_t run, int64_t id, bool had_manifest,
 		goto out;
 	for (i = 0; i < m->ntools; i++) {
 		const struct manifest_tool *t = &m->tools[i];
+		int64_t def_id;
 
-		if (put_definition(st, t, &words, eb) < 0)
+		if (put_definition(st, t, &words, &def_id, eb) < 0)
 			goto out;
 		key.name = (char *)t->name;
 		o = bsearch(&key, old, nold, sizeof(*old), cmp_old_tool);
 		if (o)
 			o->seen = true;
 		if (!o || o->removed) {
-			if (tool_write(st, Q_TOOL_INSERT, id, t, eb) < 0)
+			if (tool_write(st, Q_TOOL_INSERT, id, t, def_id, eb) < 0)
 				goto out;
 			if (had_manifest) {
 				if (record_change(st, run, id, t->name, "added",
@@ -695,7 +824,7 @@ write_tools(struct store *st, int64_t run, int64_t id, bool had_manifest,
 			char *fields = diff_fields(st, o->hash, t->definition);
 			int r;
 
-			r = tool_write(st, Q_TOOL_CHANGE, id, t, eb);
+			r = tool_write(st, Q_TOOL_CHANGE, id, t, def_id, eb);
 			if (r == 0)
 				r = record_change(st, run, id, t->name,
 						  "changed", fields, o->hash,
@@ -735,7 +864,7 @@ store_put_manifest(struct store *st, int64_t run,
 	int ret = -1;
 
 	memset(res, 0, sizeof(*res));
-	if (store_begin(st, eb) < 0)
+	if (server_tx_begin(st, eb) < 0)
 		return -1;
 	id = server_upsert(st, info, &old_hash, eb);
 	if (id < 0)
@@ -759,14 +888,12 @@ store_put_manifest(struct store *st, int64_t run,
 		    set_good(st, id, m, source_key, eb) < 0)
 			goto out;
 	}
-	if (store_commit(st, eb) < 0)
-		goto out;
 	ret = 0;
 out:
-	if (ret < 0) {
-		store_rollback(st);
+	if (server_tx_end(st, ret == 0, eb) < 0)
+		ret = -1;
+	if (ret < 0)
 		errbuf_prefix(eb, "server '%s'", info->name);
-	}
 	free(old_hash);
 	return ret;
 }
@@ -780,7 +907,7 @@ store_put_failure(struct store *st, const struct server_info *info,
 	int64_t id;
 	int ret = -1;
 
-	if (store_begin(st, eb) < 0)
+	if (server_tx_begin(st, eb) < 0)
 		return -1;
 	id = server_upsert(st, info, &old_hash, eb);
 	if (id < 0)
@@ -792,13 +919,12 @@ store_put_failure(struct store *st, const struct server_info *info,
 	bind_text(s, 2, status);
 	bind_text(s, 3, error);
 	sqlite3_bind_int64(s, 4, store_now(st));
-	if (step_done(st, s, eb, "cannot record failure") < 0 ||
-	    store_commit(st, eb) < 0)
+	if (step_done(st, s, eb, "cannot record failure") < 0)
 		goto out;
 	ret = 0;
 out:
-	if (ret < 0)
-		store_rollback(st);
+	if (server_tx_end(st, ret == 0, eb) < 0)
+		ret = -1;
 	free(old_hash);
 	return ret;
 }
@@ -865,6 +991,10 @@ store_put_verdict(struct store *st, const char *hash,
 			    json_number_value(json_object_get(v, "confidence")));
 	bind_text(s, 7, js);
 	ret = step_done(st, s, eb, "cannot store verdict");
+	if (ret == 0 && sqlite3_changes(st->db) == 0) {
+		errbuf_set(eb, "cannot store verdict: no definition %s", hash);
+		ret = -1;
+	}
 	free(js);
 	return ret;
 }

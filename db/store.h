@@ -121,6 +121,14 @@ int store_each_unclassified(struct store *st, const char *rules_version,
 				      const json_t *def),
 			    void *ctx, struct errbuf *eb);
 
+/*
+ * Write up to servers manifests per outer transaction (default 1).  Each
+ * server stays atomic (a savepoint); a crash loses at most the servers of
+ * the open batch, never half a server.  store_flush() commits the batch.
+ */
+void store_set_batch(struct store *st, int servers);
+int store_flush(struct store *st, struct errbuf *eb);
+
 /* Verdicts are written in batches: begin, put..., commit. */
 int store_begin(struct store *st, struct errbuf *eb);
 int store_commit(struct store *st, struct errbuf *eb);
