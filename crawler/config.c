@@ -181,9 +181,13 @@ config_resolve_path(const char *path, const char *base_dir, struct errbuf *eb)
 	return xasprintf("%s/%s", base_dir, path);
 }
 
-/* Release a target's contents but keep it as a preset config_error. */
+/*
+ * Release a target's contents but keep it as a preset config_error.  A
+ * literal URL (no variables, so no secret) is kept for messages.
+ */
 static void
-target_to_error(struct target *t, const char *msg)
+target_to_error(struct target *t, const struct server_spec *s,
+		const char *msg)
 {
 	char *name = t->name, *source = t->source;
 	enum transport tr = t->transport;
@@ -193,6 +197,8 @@ target_to_error(struct target *t, const char *msg)
 	t->name = name;
 	t->source = source;
 	t->transport = tr;
+	if (s->url && !strchr(s->url, '$') && config_url_ok(s->url))
+		t->url = xstrdup(s->url);
 	t->preset_status = xstrdup(CONFIG_STATUS_ERROR);
 	t->preset_error = xstrdup(msg);
 }
@@ -371,7 +377,7 @@ config_build_target(const struct server_spec *s, struct target_list *out,
 		return -1;
 	}
 	if (r > 0)
-		target_to_error(t, exp_err.msg);
+		target_to_error(t, s, exp_err.msg);
 	return 0;
 }
 

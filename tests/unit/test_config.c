@@ -140,7 +140,7 @@ TEST(missing_variable_names_server_and_variable_only)
 		  "environment variable 'MCPRISK_T_UNSET' is not set");
 	CHECK(!strstr(l.v[0].preset_error, SECRET));
 	CHECK_INT(l.v[0].nheaders, 0);
-	CHECK(l.v[0].url == NULL);
+	CHECK_STR(l.v[0].url, "https://h/mcp"); /* literal: kept */
 	target_list_release(&l);
 }
 
