@@ -602,7 +602,8 @@ note_time(struct registry_stats *st, const char *ts)
 }
 
 /* One entry of "servers": 0 when handled (targets added or dropped on
-   purpose), -1 when malformed (reason in c->why, nothing added). */
+   purpose), -1 when malformed (reason in c->why, nothing added), -2 when
+   the target cap is reached. */
 static int
 parse_entry(struct page_ctx *c, const json_t *entry)
 {
@@ -678,7 +679,7 @@ parse_entry(struct page_ctx *c, const json_t *entry)
 	if (c->out->n + n > REGISTRY_MAX_TARGETS) {
 		errbuf_set(&c->why, "more than %d targets",
 			   REGISTRY_MAX_TARGETS);
-		return -1;
+		return -2;
 	}
 	for (i = 0; i < n; i++) {
 		u = i < nr ? json_array_get(remotes, i) :
@@ -813,10 +814,12 @@ registry_parse_page(const struct registry_opts *opts, const char *body,
 		goto out;
 	st->pages++;
 	json_array_foreach(servers, i, e) {
+		int r;
+
 		st->servers++;
-		if (parse_entry(&c, e) == 0)
+		if ((r = parse_entry(&c, e)) == 0)
 			continue;
-		if (out->n >= REGISTRY_MAX_TARGETS) {
+		if (r == -2) {
 			errbuf_set(eb, "servers[%zu]: %s", i, c.why.msg);
 			goto out;
 		}

@@ -578,3 +578,33 @@ TEST(sync_rejects_bad_options_without_traffic)
 	CHECK_CONTAINS(eb.msg, "since 'yesterday' is not an RFC 3339 time");
 	registry_stats_release(&st);
 }
+
+TEST(suffixes_number_repeated_kinds)
+{
+	static const char body[] =
+		"{\"servers\":[{\"server\":{\"name\":\"a.b/multi\",\"remotes\":["
+		"{\"type\":\"sse\",\"url\":\"https://one/sse\"},"
+		"{\"type\":\"sse\",\"url\":\"https://two/sse\"}],\"packages\":["
+		"{\"registryType\":\"npm\",\"identifier\":\"m\",\"version\":\"1\"}]},"
+		"\"_meta\":{\"io.modelcontextprotocol.registry/official\":"
+		"{\"status\":\"active\",\"isLatest\":true}}}]}";
+	struct registry_opts o = { 0 };
+	struct registry_stats st = REGISTRY_STATS_INIT;
+	struct target_list l = TARGET_LIST_INIT;
+	struct errbuf eb = ERRBUF_INIT;
+	char *next = NULL;
+
+	CHECK_INT(registry_parse_page(&o, body, strlen(body), &l, &next, &st,
+				      &eb), 0);
+	CHECK_INT(l.n, 3);
+	if (l.n == 3) {
+		CHECK_STR(l.v[0].name, "a.b/multi#sse");
+		CHECK_STR(l.v[1].name, "a.b/multi#sse-2");
+		CHECK_STR(l.v[1].url, "https://two/sse");
+		CHECK_STR(l.v[2].name, "a.b/multi#npm");
+		CHECK_ARGV(&l.v[2], "npx -y m@1");
+	}
+	CHECK(st.max_updated_at[0] == '\0');
+	target_list_release(&l);
+	registry_stats_release(&st);
+}
