@@ -61,7 +61,8 @@ target_json(const struct target *t)
 		size_t i;
 
 		for (i = 0; i < t->nheaders; i++)
-			json_array_append_new(h, json_string(t->headers[i].name));
+			json_array_append_new(h,
+					      json_string(t->headers[i].name));
 		for (i = 0; i < t->nenv; i++)
 			json_array_append_new(e, json_string(t->env[i].name));
 		json_object_set_new(o, "headers", h);
@@ -126,6 +127,12 @@ report_registry(const char *url, const struct registry_stats *st)
 	}
 }
 
+static void
+set_count(json_t *o, const char *key, size_t n)
+{
+	json_object_set_new(o, key, json_integer((json_int_t)n));
+}
+
 /* Sync every registry source into l; -1 after printing the error. */
 static int
 sync_registries(const struct catalog *c, bool allow_exec, const char *since,
@@ -144,12 +151,7 @@ sync_registries(const struct catalog *c, bool allow_exec, const char *since,
 
 		if (s->type != SOURCE_REGISTRY)
 			continue;
-		o.url = s->url;
-		o.search = s->search;
-		o.limit = s->limit;
-		o.max_pages = s->max_pages;
-		o.allow_exec = allow_exec;
-		o.since = since;
+		catalog_registry_opts(s, allow_exec, since, &o);
 		if (registry_sync(&o, &got, &max, &st, &eb) < 0 ||
 		    catalog_merge(l, &got, &eb) < 0) {
 			cli_error("%s", eb.msg);
@@ -158,12 +160,13 @@ sync_registries(const struct catalog *c, bool allow_exec, const char *since,
 			json_t *r = json_object();
 
 			json_object_set_new(r, "url", json_string(s->url));
-			json_object_set_new(r, "pages", json_integer((json_int_t)st.pages));
-			json_object_set_new(r, "servers", json_integer((json_int_t)st.servers));
-			json_object_set_new(r, "targets", json_integer((json_int_t)st.targets));
-			json_object_set_new(r, "deleted", json_integer((json_int_t)st.deleted));
-			json_object_set_new(r, "invalid", json_integer((json_int_t)st.invalid));
-			json_object_set_new(r, "truncated", json_boolean(st.truncated));
+			set_count(r, "pages", st.pages);
+			set_count(r, "servers", st.servers);
+			set_count(r, "targets", st.targets);
+			set_count(r, "deleted", st.deleted);
+			set_count(r, "invalid", st.invalid);
+			json_object_set_new(r, "truncated",
+					    json_boolean(st.truncated));
 			json_object_set_new(r, "max_updated_at",
 					    max ? json_string(max) : json_null());
 			json_array_append_new(regs, r);

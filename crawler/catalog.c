@@ -40,6 +40,19 @@ static const char *const registry_keys[] = { "url", "limit", "search",
 					     "max_pages", NULL };
 static const char *const manifests_keys[] = { "path", NULL };
 
+void
+catalog_registry_opts(const struct catalog_source *s, bool allow_exec,
+		      const char *since, struct registry_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->url = s->url;
+	o->search = s->search;
+	o->limit = s->limit;
+	o->max_pages = s->max_pages;
+	o->allow_exec = allow_exec;
+	o->since = since;
+}
+
 const char *
 catalog_source_type_name(enum catalog_source_type t)
 {

@@ -90,6 +90,16 @@ int catalog_expand(const struct catalog *c, struct target_list *out,
 int catalog_merge(struct target_list *dst, struct target_list *src,
 		  struct errbuf *eb);
 
+struct registry_opts;
+
+/*
+ * Fill *o for syncing registry source s (url, search, limit, page cap)
+ * with the caller's allow_exec and since (the stored watermark or NULL).
+ * o borrows from s.
+ */
+void catalog_registry_opts(const struct catalog_source *s, bool allow_exec,
+			   const char *since, struct registry_opts *o);
+
 /* The name of a source type as written in the file ("server", ...). */
 const char *catalog_source_type_name(enum catalog_source_type t);
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "crawler/catalog.h"
+#include "crawler/registry.h"
 #include "util/xalloc.h"
 #include "tests/unit/t.h"
 
@@ -115,6 +116,18 @@ TEST(every_source_type)
 	CHECK_INT(c.v[3].limit, 50);
 	CHECK_INT(c.v[3].max_pages, 3);
 	CHECK_STR(c.v[3].search, "github");
+	{
+		struct registry_opts o;
+
+		catalog_registry_opts(&c.v[3], true, "2025-01-01T00:00:00Z",
+				      &o);
+		CHECK_STR(o.url, "https://registry.example.com");
+		CHECK_STR(o.search, "github");
+		CHECK_STR(o.since, "2025-01-01T00:00:00Z");
+		CHECK_INT(o.limit, 50);
+		CHECK_INT(o.max_pages, 3);
+		CHECK(o.allow_exec);
+	}
 	CHECK_STR(catalog_source_type_name(c.v[4].type), "manifests");
 
 	CHECK_INT(catalog_expand(&c, &l, &eb), 0);
