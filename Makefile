@@ -31,6 +31,7 @@ LIBS     := $(PKG_LIBS) -lpthread -lm
 
 MODULES  := util crawler classifier db report server cli
 SRCS     := $(wildcard $(addsuffix /*.c,$(MODULES)))
+# cli/ is the program, not the library: its helpers live in cli/main.c.
 LIB_SRCS := $(filter-out cli/%,$(SRCS))
 OBJS     := $(SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
