@@ -4,6 +4,7 @@
  * aliases, and safe file names for writing one file per server and format.
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,17 +140,23 @@ is_alias_byte(unsigned char c)
 char *
 export_alias_default(const char *server)
 {
-	size_t n = strlen(server), i;
-	char *a;
+	const unsigned char *p = (const unsigned char *)server;
+	size_t len = strlen(server), i = 0, n, out = 0;
+	char *a = xmalloc(EXPORT_ALIAS_MAX + 1);
+	uint32_t cp;
 
-	if (n == 0)
+	while (i < len && out < EXPORT_ALIAS_MAX) {
+		n = utf8_decode(p + i, len - i, &cp);
+		if (n == 0)
+			n = 1; /* an invalid byte is one character here */
+		a[out++] = n == 1 && is_alias_byte(p[i]) ? (char)p[i] : '_';
+		i += n;
+	}
+	a[out] = '\0';
+	if (out == 0) {
+		free(a);
 		return xstrdup("server");
-	if (n > EXPORT_ALIAS_MAX)
-		n = EXPORT_ALIAS_MAX;
-	a = xstrndup(server, n);
-	for (i = 0; i < n; i++)
-		if (!is_alias_byte((unsigned char)a[i]))
-			a[i] = '_';
+	}
 	return a;
 }
 

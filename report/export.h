@@ -107,9 +107,9 @@ const char *export_format_name(enum export_format f);
 int export_format_parse(const char *name);
 
 /*
- * The default alias for a server: its name with every byte outside
- * [A-Za-z0-9_-] replaced by '_', at most EXPORT_ALIAS_MAX bytes; "server"
- * for an empty name.  New string.
+ * The default alias for a server: its name with every character (code
+ * point) outside [A-Za-z0-9_-] replaced by '_', cut after EXPORT_ALIAS_MAX
+ * characters; "server" for an empty name.  New string, ASCII only.
  */
 #define EXPORT_ALIAS_MAX 64
 char *export_alias_default(const char *server);

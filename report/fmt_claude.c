@@ -4,12 +4,14 @@
  * [A-Za-z0-9_-] only, so both losses are reported as notes.
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report/encode.h"
 #include "report/fmt.h"
 #include "util/buf.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -21,22 +23,33 @@ name_byte(unsigned char c)
 }
 
 /*
- * s with every byte outside [A-Za-z0-9_-] replaced by '_' (new string);
- * *changed tells whether anything was replaced.  This also turns '*',
- * Claude Code's wildcard, into '_', so no rule can match more than one
- * name it was written for.
+ * s with every character (code point) outside [A-Za-z0-9_-] replaced by
+ * '_' (new string); *changed tells whether anything was replaced.  This
+ * also turns '*', Claude Code's wildcard, into '_', so no rule can match
+ * more than the name it was written for.  s is valid UTF-8.
  */
 static char *
 claude_name(const char *s, bool *changed)
 {
-	char *r = xstrdup(s), *p;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), i = 0, n;
+	char *r = xmalloc(len + 1), *o = r;
+	uint32_t cp;
 
 	*changed = false;
-	for (p = r; *p; p++)
-		if (!name_byte((unsigned char)*p)) {
-			*p = '_';
+	while (i < len) {
+		n = utf8_decode(p + i, len - i, &cp);
+		if (n == 0)
+			n = 1; /* not reached: export_render checked */
+		if (n == 1 && name_byte(p[i])) {
+			*o++ = (char)p[i];
+		} else {
+			*o++ = '_';
 			*changed = true;
 		}
+		i += n;
+	}
+	*o = '\0';
 	return r;
 }
 
