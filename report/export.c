@@ -268,6 +268,20 @@ int
 export_write_file(const char *dir, const char *server, const char *format,
 		  const struct buf *b, struct errbuf *eb)
 {
+	return export_write_file_flags(dir, server, format, b, 0, eb);
+}
+
+int
+export_sync(const char *dir, struct errbuf *eb)
+{
+	return file_sync_fs(dir, eb);
+}
+
+int
+export_write_file_flags(const char *dir, const char *server,
+			const char *format, const struct buf *b,
+			unsigned flags, struct errbuf *eb)
+{
 	char *name = export_filename(server, format), *path = NULL;
 	int ret = -1;
 
@@ -278,7 +292,8 @@ export_write_file(const char *dir, const char *server, const char *format,
 	if (file_mkdirs(dir, eb) < 0)
 		goto out;
 	path = xasprintf("%s/%s", dir, name);
-	ret = file_write_atomic(path, b->data ? b->data : "", b->len, eb);
+	ret = (flags & EXPORT_WRITE_NOSYNC ? file_write_atomic_nosync :
+	       file_write_atomic)(path, b->data ? b->data : "", b->len, eb);
 out:
 	free(name);
 	free(path);

@@ -562,6 +562,13 @@ TEST(write_file_is_atomic_and_named_safely)
 		 "%2E.%2Fevil%2Fx.policy.json");
 	CHECK_INT(file_read_capped(path, 100, &in, &eb), 0);
 	CHECK_STR(buf_cstr(&in), "{}\n");
+	buf_reset(&b);
+	buf_puts(&b, "[]\n");
+	CHECK_INT(export_write_file_flags(sub, "../evil/x", "policylayer", &b,
+					  EXPORT_WRITE_NOSYNC, &eb), 0);
+	CHECK_INT(export_sync(sub, &eb), 0);
+	CHECK_INT(file_read_capped(path, 100, &in, &eb), 0);
+	CHECK_STR(buf_cstr(&in), "[]\n");
 	CHECK_INT(export_write_file(sub, "x", "bogus", &b, &eb), -1);
 	CHECK_CONTAINS(eb.msg, "unknown export format 'bogus'");
 	unlink(path);
