@@ -64,9 +64,9 @@ out:
 	return ret;
 }
 
-int
-file_write_atomic(const char *path, const void *data, size_t len,
-		  struct errbuf *eb)
+static int
+write_atomic(const char *path, const void *data, size_t len, bool sync,
+	     struct errbuf *eb)
 {
 	const char *p = data;
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
@@ -90,7 +90,7 @@ file_write_atomic(const char *path, const void *data, size_t len,
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) < 0) {
+	if (sync && fsync(fd) < 0) {
 		errbuf_set(eb, "cannot sync '%s': %s", tmp, strerror(errno));
 		goto out;
 	}
@@ -112,6 +112,37 @@ out:
 	if (ret < 0)
 		unlink(tmp);
 	free(tmp);
+	return ret;
+}
+
+int
+file_write_atomic(const char *path, const void *data, size_t len,
+		  struct errbuf *eb)
+{
+	return write_atomic(path, data, len, true, eb);
+}
+
+int
+file_write_atomic_nosync(const char *path, const void *data, size_t len,
+			 struct errbuf *eb)
+{
+	return write_atomic(path, data, len, false, eb);
+}
+
+int
+file_sync_fs(const char *path, struct errbuf *eb)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0) {
+		errbuf_set(eb, "cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (syncfs(fd) < 0) {
+		errbuf_set(eb, "cannot sync '%s': %s", path, strerror(errno));
+		ret = -1;
+	}
+	close(fd);
 	return ret;
 }
 

@@ -18,6 +18,17 @@ int file_read_capped(const char *path, size_t max, struct buf *out,
 int file_write_atomic(const char *path, const void *data, size_t len,
 		      struct errbuf *eb);
 
+/*
+ * The same without the fsync: readers still see the old file or the whole
+ * new one, but the data is only durable once the file system is synced
+ * (file_sync_fs).  For writing many files and syncing once at the end.
+ */
+int file_write_atomic_nosync(const char *path, const void *data, size_t len,
+			     struct errbuf *eb);
+
+/* Flush the whole file system holding path to disk (syncfs). */
+int file_sync_fs(const char *path, struct errbuf *eb);
+
 /* Create directory path and missing parents (mode 0755). */
 int file_mkdirs(const char *path, struct errbuf *eb);
 
