@@ -739,21 +739,23 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 		e->rule = xstrdup(ru->id);
 		e->field = xstrdup(rules_field_names[h->field]);
 		e->match = xstrdup(texts[i]);
-		e->weight = ru->category == cat ? ru->weight : 0;
+		e->weight = ru->weight;
 	}
 	out->nevidence = ne;
 	out->nfindings = nf;
 
 	/* Score and risk. */
+	/* The category's base, raised to the floor of the worst finding
+	   (poisoning is always critical), then each trait adds. */
 	score = sc->cat_score[cat];
-	for (i = 0; i < TRAIT__COUNT; i++)
-		if (traits & (1u << i))
-			score += sc->trait_score[i];
 	for (i = 0; i < nf; i++)
 		if (score < sc->risk_at[out->findings[i].severity])
 			score = sc->risk_at[out->findings[i].severity];
 	if ((traits & TRAIT_POISONING) && score < sc->risk_at[RISK_CRITICAL])
 		score = sc->risk_at[RISK_CRITICAL];
+	for (i = 0; i < TRAIT__COUNT; i++)
+		if (traits & (1u << i))
+			score += sc->trait_score[i];
 	if (score > 100)
 		score = 100;
 	risk = RISK_LOW;
@@ -791,7 +793,12 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 	 */
 	{
 		struct buf b = BUF_INIT(1 << 16);
+		const struct hit *verb_hit = NULL;
 		int pass;
+
+		for (i = 0; i < c->nhit; i++)
+			if (c->hits[c->hitlist[i]].field == F_VERB)
+				verb_hit = &c->hits[c->hitlist[i]];
 
 		for (pass = 0; pass < 4; pass++) {
 			size_t k;
@@ -815,7 +822,12 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 						ru->category >= 0 &&
 						ru->category != cat;
 				}
-				if (!want)
+				/* The verb also counts as a name word; say it
+				   once. */
+				if (!want || (h->field == F_NAME_WORDS &&
+					      verb_hit &&
+					      verb_hit->off == h->off &&
+					      verb_hit->len == h->len))
 					continue;
 				if (nclauses >= RATIONALE_MAX_CLAUSES) {
 					more++;

@@ -11,5 +11,5 @@
 void
 app_release(struct app *app)
 {
-	(void)app;
+	app_rules_release(app);
 }

@@ -64,6 +64,9 @@ struct store *app_store(struct app *app, bool readonly);
  */
 struct rules *app_rules(struct app *app);
 
+/* Free what app_rules() loaded; safe when nothing was. */
+void app_rules_release(struct app *app);
+
 /* Close whatever app_store() and app_rules() opened. */
 void app_release(struct app *app);
 
