@@ -43,6 +43,7 @@ struct classifier {
 	uint32_t *hitlist;             /* rules hit, to reset and sort */
 	size_t nhit;
 	struct buf tmp;                /* rationale and match text */
+	struct buf keys;               /* schema keys, after the values */
 };
 
 static const size_t doc_cap[F__COUNT] = {
@@ -83,6 +84,7 @@ classifier_new(const struct rules *rules)
 	for (i = 0; i < F__COUNT; i++)
 		buf_init(&c->doc[i], doc_cap[i]);
 	buf_init(&c->tmp, 1 << 20);
+	buf_init(&c->keys, CLASSIFY_MAX_SCHEMA);
 	c->hits = xcalloc(rules->nrules + 1, sizeof(*c->hits));
 	c->hitlist = xcalloc(rules->nrules + 1, sizeof(*c->hitlist));
 	for (i = 0; i < rules->nrules; i++)
@@ -103,6 +105,7 @@ classifier_free(struct classifier *c)
 		wordlist_release(&c->words[i]);
 	}
 	buf_release(&c->tmp);
+	buf_release(&c->keys);
 	free(c->hits);
 	free(c->hitlist);
 	free(c);
@@ -150,18 +153,37 @@ sorted_keys(const json_t *o, const char **stack, size_t *n)
 }
 
 /*
- * Walk a schema: every key and string into the schema document and, for
+ * JSON Schema keywords whose string values are structure, not prose
+ * ("type": "string"); left out so that prose from neighbouring fields
+ * sits next to each other in the schema document.
+ */
+static bool
+structural(const char *key)
+{
+	static const char *const kw[] = { "type", "format", "$schema", "$ref",
+					  "$id", "required", NULL };
+	size_t i;
+
+	for (i = 0; kw[i]; i++)
+		if (strcmp(key, kw[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Walk a schema: every string value into the schema document, every key
+ * into c->keys (appended after the values, so prose stays contiguous) and, for
  * inputSchema (params true), every member of a "properties" object into
  * the parameter documents.
  */
 static void
 walk_schema(struct classifier *c, const json_t *j, bool params,
-	    bool is_props, int depth)
+	    bool is_props, int depth, bool skip)
 {
 	const char *stack[SORT_STACK_KEYS], **keys;
 	size_t n, i;
 
-	if (depth > CLASSIFY_MAX_DEPTH)
+	if (depth > CLASSIFY_MAX_DEPTH || skip)
 		return;
 	if (json_is_string(j)) {
 		doc_line(&c->doc[F_SCHEMA], json_string_value(j),
@@ -171,7 +193,7 @@ walk_schema(struct classifier *c, const json_t *j, bool params,
 	if (json_is_array(j)) {
 		for (i = 0; i < json_array_size(j); i++)
 			walk_schema(c, json_array_get(j, i), params, false,
-				    depth + 1);
+				    depth + 1, false);
 		return;
 	}
 	if (!json_is_object(j))
@@ -180,7 +202,7 @@ walk_schema(struct classifier *c, const json_t *j, bool params,
 	for (i = 0; i < n; i++) {
 		const json_t *v = json_object_get(j, keys[i]);
 
-		doc_line(&c->doc[F_SCHEMA], keys[i], strlen(keys[i]));
+		doc_line(&c->keys, keys[i], strlen(keys[i]));
 		if (params && is_props && json_is_object(v)) {
 			const json_t *d = json_object_get(v, "description");
 			size_t dl = json_string_length(d);
@@ -196,7 +218,7 @@ walk_schema(struct classifier *c, const json_t *j, bool params,
 		}
 		walk_schema(c, v, params,
 			    !is_props && strcmp(keys[i], "properties") == 0,
-			    depth + 1);
+			    depth + 1, !is_props && structural(keys[i]));
 	}
 	if (keys != stack)
 		free(keys);
@@ -436,7 +458,8 @@ detect(const struct rule *ru, const unsigned char *s, size_t len,
 					first = i;
 				continue;
 			}
-			if (run >= (size_t)ru->param[1]) {
+			if (run >= (size_t)ru->param[0] ||
+			    run >= (size_t)ru->param[1]) {
 				size_t k, hex = 0, up = 0, lo = 0, dig = 0;
 
 				for (k = first; k < i; k++) {
@@ -654,8 +677,13 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 	if (json_is_string(desc))
 		doc_line(&c->doc[F_DESCRIPTION], json_string_value(desc),
 			 json_string_length(desc));
-	walk_schema(c, json_object_get(tool, "inputSchema"), true, false, 0);
-	walk_schema(c, json_object_get(tool, "outputSchema"), false, false, 0);
+	buf_reset(&c->keys);
+	walk_schema(c, json_object_get(tool, "inputSchema"), true, false, 0,
+		    false);
+	walk_schema(c, json_object_get(tool, "outputSchema"), false, false, 0,
+		    false);
+	if (c->keys.len)
+		doc_line(&c->doc[F_SCHEMA], buf_cstr(&c->keys), c->keys.len);
 	build_annotations(c, json_object_get(tool, "annotations"));
 
 	/* Matching, field by field in the order of preference. */
