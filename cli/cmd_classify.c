@@ -71,7 +71,7 @@ cmd_classify(int argc, char **argv, struct app *app)
 	size_t i;
 
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			fail_on = risk_parse(optarg);
