@@ -31,7 +31,8 @@ LIBS     := $(PKG_LIBS) -lpthread -lm
 
 MODULES  := util crawler classifier db report server cli
 SRCS     := $(wildcard $(addsuffix /*.c,$(MODULES)))
-# cli/ is the program, not the library: its helpers live in cli/main.c.
+# cli/ is the program, not the library: its files call cli_error() from
+# cli/main.c, so unit tests, fixtures and benchmarks link without them.
 LIB_SRCS := $(filter-out cli/%,$(SRCS))
 OBJS     := $(SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 
+#include "classifier/rules.h"
 #include "cli/cli.h"
 #include "db/store.h"
 #include "util/errbuf.h"
@@ -38,6 +39,7 @@ app_store(struct app *app, bool readonly)
 void
 app_release(struct app *app)
 {
+	app_rules_release(app);
 	store_free(app->store);
 	app->store = NULL;
 }
@@ -45,6 +47,9 @@ app_release(struct app *app)
 const char *
 app_rules_version(struct app *app)
 {
-	(void)app;
-	return NULL;
+	/* Queries show verdicts of the rule set in use (bundled or --rules);
+	   without a loadable rule set they show none. */
+	struct rules *r = app_rules(app);
+
+	return r ? rules_version(r) : NULL;
 }

@@ -69,6 +69,8 @@ struct rules *app_rules(struct app *app);
  * set's, or NULL when there is none yet (borrowed).
  */
 const char *app_rules_version(struct app *app);
+/* Free what app_rules() loaded; safe when nothing was. */
+void app_rules_release(struct app *app);
 
 /* Close whatever app_store() and app_rules() opened. */
 void app_release(struct app *app);

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classifier/classify.h"
+#include "classifier/rules.h"
+#include "classifier/verdict.h"
 #include "cli/ingest.h"
 #include "util/json.h"
 #include "util/term.h"
@@ -21,6 +24,9 @@ struct ingest {
 	struct store *st;
 	char *kind;
 	int64_t run;       /* -1 until the first write */
+	struct rules *rules; /* the rule set new definitions are classified
+				with (borrowed from app) */
+	int classified;    /* definitions classified at the end */
 	int files_skipped; /* unchanged files not even parsed */
 	struct run_stats stats;
 };
@@ -36,6 +42,13 @@ ingest_new(struct app *app, const char *kind)
 	ing = xcalloc(1, sizeof(*ing));
 	ing->app = app;
 	ing->st = st;
+	/* Load the rules first: a broken rule set should stop the run before
+	   anything is written, not after. */
+	ing->rules = app_rules(app);
+	if (!ing->rules) {
+		free(ing);
+		return NULL;
+	}
 	ing->kind = xstrdup(kind);
 	ing->run = -1;
 	/* Saved manifests come fast: amortise commits over many servers.
@@ -65,7 +78,9 @@ ensure_run(struct ingest *ing, struct errbuf *eb)
 {
 	if (ing->run >= 0)
 		return 0;
-	ing->run = store_run_begin(ing->st, ing->kind, NULL, eb);
+	ing->run = store_run_begin(ing->st, ing->kind,
+				   ing->rules ? rules_version(ing->rules) : NULL,
+				   eb);
 	return ing->run < 0 ? -1 : 0;
 }
 
@@ -181,23 +196,92 @@ out:
 	return ret;
 }
 
+struct classify_ctx {
+	struct ingest *ing;
+	struct classifier *c;
+	struct errbuf *eb;
+	int pending; /* verdicts written in the open transaction */
+};
+
+/* Verdicts written per transaction while classifying. */
+#define INGEST_VERDICT_BATCH 2000
+
+static int
+classify_one(void *arg, const char *hash, const json_t *def)
+{
+	struct classify_ctx *cx = arg;
+	struct verdict v;
+	json_t *j;
+	int r;
+
+	if (classify_tool(cx->c, def, &v, cx->eb) < 0) {
+		errbuf_prefix(cx->eb, "definition %s", hash);
+		return -1;
+	}
+	j = verdict_to_json(&v);
+	r = store_put_verdict(cx->ing->st, hash, rules_version(cx->ing->rules),
+			      j, cx->eb);
+	json_decref(j);
+	verdict_release(&v);
+	if (r < 0)
+		return -1;
+	cx->ing->classified++;
+	if (++cx->pending >= INGEST_VERDICT_BATCH) {
+		cx->pending = 0;
+		if (store_commit(cx->ing->st, cx->eb) < 0 ||
+		    store_begin(cx->ing->st, cx->eb) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Classify every definition that has no verdict under the current rule
+ * set: the new ones of this run, or all of them after a rule change.
+ */
+int
+ingest_classify_pending(struct ingest *ing, struct errbuf *eb)
+{
+	struct classify_ctx cx = { ing, NULL, eb, 0 };
+	int ret = -1;
+
+	cx.c = classifier_new(ing->rules);
+	if (store_begin(ing->st, eb) < 0)
+		goto out;
+	if (store_each_unclassified(ing->st, rules_version(ing->rules),
+				    classify_one, &cx, eb) < 0) {
+		store_rollback(ing->st);
+		goto out;
+	}
+	if (store_commit(ing->st, eb) < 0)
+		goto out;
+	ret = 0;
+out:
+	classifier_free(cx.c);
+	return ret;
+}
+
 int
 ingest_finish(struct ingest *ing, const char *outcome)
 {
 	struct errbuf eb = ERRBUF_INIT;
 	const struct run_stats *s = &ing->stats;
 
-	if (ing->run >= 0 &&
-	    store_run_finish(ing->st, ing->run, s, outcome, &eb) < 0) {
+	if (store_flush(ing->st, &eb) < 0 ||
+	    ingest_classify_pending(ing, &eb) < 0 ||
+	    (ing->run >= 0 &&
+	     store_run_finish(ing->st, ing->run, s, outcome, &eb) < 0)) {
 		cli_error("%s", eb.msg);
 		return -1;
 	}
 	if (!ing->app->quiet)
 		fprintf(stderr,
 			"%s: %d servers ok (%d unchanged), %d failed; "
-			"tools: %d added, %d removed, %d changed\n",
+			"tools: %d added, %d removed, %d changed; "
+			"%d definitions classified (rules %s)\n",
 			ing->kind, s->servers_ok, s->servers_unchanged,
 			s->servers_failed, s->tools_added, s->tools_removed,
-			s->tools_changed);
+			s->tools_changed, ing->classified,
+			rules_version(ing->rules));
 	return 0;
 }

@@ -35,6 +35,9 @@ int ingest_manifest(struct ingest *ing, const struct server_info *info,
 int ingest_failure(struct ingest *ing, const struct server_info *info,
 		   const char *status, const char *error, struct errbuf *eb);
 
+/* Classify definitions lacking a verdict under the rule set in use. */
+int ingest_classify_pending(struct ingest *ing, struct errbuf *eb);
+
 /* The counters so far (borrowed). */
 const struct run_stats *ingest_stats(const struct ingest *ing);
 

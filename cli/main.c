@@ -11,12 +11,10 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/version.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-#ifndef MCPRISK_VERSION
-#define MCPRISK_VERSION "0.1.0"
-#endif
 
 struct command {
 	const char *name;

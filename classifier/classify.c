@@ -1,0 +1,906 @@
+/*
+ * The classifier: build one text document per field from a tool
+ * definition, run every rule over it once (word lists through the hash
+ * index, patterns through PCRE2, detectors as single passes), then score
+ * the hits into a verdict whose evidence and rationale cite the rules.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classifier/classify.h"
+#include "classifier/rules_impl.h"
+#include "classifier/tokenize.h"
+#include "util/buf.h"
+#include "util/utf8.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+/* Most clauses in a rationale before "and N more". */
+#define RATIONALE_MAX_CLAUSES 6
+/* Longest quoted match inside the rationale, in bytes. */
+#define RATIONALE_MAX_QUOTE 60
+/* Keys sorted on the stack up to this many; larger objects use the heap. */
+#define SORT_STACK_KEYS 32
+
+/* Where a rule first matched. */
+struct hit {
+	int field;     /* enum field, or -1: no hit */
+	uint32_t off;  /* span in the field's document (or the name) */
+	uint32_t len;
+	bool in_name;  /* the span is in the name, not the field's doc */
+	char det[64];  /* a detector's own description of the match */
+};
+
+struct classifier {
+	const struct rules *r;
+	pcre2_match_data *md;
+	struct buf doc[F__COUNT];      /* one subject per field */
+	struct wordlist words[F__COUNT];
+	size_t name_first;             /* first word of the tool's own name */
+	size_t verb;                   /* index of the verb word, or SIZE_MAX */
+	struct hit *hits;              /* one per rule */
+	uint32_t *hitlist;             /* rules hit, to reset and sort */
+	size_t nhit;
+	struct buf tmp;                /* rationale and match text */
+	struct buf keys;               /* schema keys, after the values */
+};
+
+static const size_t doc_cap[F__COUNT] = {
+	[F_NAME] = CLASSIFY_MAX_NAME,
+	[F_NAME_WORDS] = 2 * CLASSIFY_MAX_NAME,
+	[F_VERB] = CLASSIFY_MAX_NAME,
+	[F_DESCRIPTION] = CLASSIFY_MAX_DESCRIPTION,
+	[F_PARAM_NAME] = CLASSIFY_MAX_PARAMS,
+	[F_PARAM_DESC] = CLASSIFY_MAX_PARAMS,
+	[F_PARAM_UNDESCRIBED] = CLASSIFY_MAX_PARAMS,
+	[F_SCHEMA] = CLASSIFY_MAX_SCHEMA,
+	[F_ANNOTATIONS] = CLASSIFY_MAX_ANNOTATIONS,
+};
+
+/* How the rationale names a field. */
+static const char *const field_label[F__COUNT] = {
+	[F_NAME] = "Name",
+	[F_NAME_WORDS] = "Name word",
+	[F_VERB] = "Name verb",
+	[F_DESCRIPTION] = "Description",
+	[F_PARAM_NAME] = "Parameter",
+	[F_PARAM_DESC] = "Parameter description",
+	[F_PARAM_UNDESCRIBED] = "Undescribed parameter",
+	[F_SCHEMA] = "Schema text",
+	[F_ANNOTATIONS] = "Annotation",
+};
+
+struct classifier *
+classifier_new(const struct rules *rules)
+{
+	struct classifier *c = xcalloc(1, sizeof(*c));
+	size_t i;
+
+	c->r = rules;
+	c->md = pcre2_match_data_create(1, NULL);
+	if (!c->md)
+		abort(); /* out of memory is fatal, as in util/xalloc.c */
+	for (i = 0; i < F__COUNT; i++)
+		buf_init(&c->doc[i], doc_cap[i]);
+	buf_init(&c->tmp, 1 << 20);
+	buf_init(&c->keys, CLASSIFY_MAX_SCHEMA);
+	c->hits = xcalloc(rules->nrules + 1, sizeof(*c->hits));
+	c->hitlist = xcalloc(rules->nrules + 1, sizeof(*c->hitlist));
+	for (i = 0; i < rules->nrules; i++)
+		c->hits[i].field = -1;
+	return c;
+}
+
+void
+classifier_free(struct classifier *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	pcre2_match_data_free(c->md);
+	for (i = 0; i < F__COUNT; i++) {
+		buf_release(&c->doc[i]);
+		wordlist_release(&c->words[i]);
+	}
+	buf_release(&c->tmp);
+	buf_release(&c->keys);
+	free(c->hits);
+	free(c->hitlist);
+	free(c);
+}
+
+/* Append as much of s[0..n) as fits under the document's cap. */
+static void
+doc_add(struct buf *b, const char *s, size_t n)
+{
+	if (b->len + n > b->max)
+		n = b->max - b->len;
+	if (n)
+		buf_append(b, s, n);
+}
+
+static void
+doc_line(struct buf *b, const char *s, size_t n)
+{
+	if (b->len)
+		doc_add(b, "\n", 1);
+	doc_add(b, s, n);
+}
+
+static int
+cmp_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The keys of o in sorted order: key order never changes a verdict. */
+static const char **
+sorted_keys(const json_t *o, const char **stack, size_t *n)
+{
+	const char **keys = stack, *k;
+	size_t i = 0;
+	json_t *v;
+
+	*n = json_object_size(o);
+	if (*n > SORT_STACK_KEYS)
+		keys = xcalloc(*n, sizeof(*keys));
+	json_object_foreach((json_t *)o, k, v)
+		keys[i++] = k;
+	qsort(keys, *n, sizeof(*keys), cmp_key);
+	return keys;
+}
+
+/*
+ * JSON Schema keywords whose string values are structure, not prose
+ * ("type": "string"); left out so that prose from neighbouring fields
+ * sits next to each other in the schema document.
+ */
+static bool
+structural(const char *key)
+{
+	static const char *const kw[] = { "type", "format", "$schema", "$ref",
+					  "$id", "required", NULL };
+	size_t i;
+
+	for (i = 0; kw[i]; i++)
+		if (strcmp(key, kw[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Walk a schema: every string value into the schema document, every key
+ * into c->keys (appended after the values, so prose stays contiguous) and, for
+ * inputSchema (params true), every member of a "properties" object into
+ * the parameter documents.
+ */
+static void
+walk_schema(struct classifier *c, const json_t *j, bool params,
+	    bool is_props, int depth, bool skip)
+{
+	const char *stack[SORT_STACK_KEYS], **keys;
+	size_t n, i;
+
+	if (depth > CLASSIFY_MAX_DEPTH || skip)
+		return;
+	if (json_is_string(j)) {
+		doc_line(&c->doc[F_SCHEMA], json_string_value(j),
+			 json_string_length(j));
+		return;
+	}
+	if (json_is_array(j)) {
+		for (i = 0; i < json_array_size(j); i++)
+			walk_schema(c, json_array_get(j, i), params, false,
+				    depth + 1, false);
+		return;
+	}
+	if (!json_is_object(j))
+		return;
+	keys = sorted_keys(j, stack, &n);
+	for (i = 0; i < n; i++) {
+		const json_t *v = json_object_get(j, keys[i]);
+
+		doc_line(&c->keys, keys[i], strlen(keys[i]));
+		if (params && is_props && json_is_object(v)) {
+			const json_t *d = json_object_get(v, "description");
+			size_t dl = json_string_length(d);
+
+			doc_line(&c->doc[F_PARAM_NAME], keys[i],
+				 strlen(keys[i]));
+			if (json_is_string(d) && dl > 0)
+				doc_line(&c->doc[F_PARAM_DESC],
+					 json_string_value(d), dl);
+			else
+				doc_line(&c->doc[F_PARAM_UNDESCRIBED], keys[i],
+					 strlen(keys[i]));
+		}
+		walk_schema(c, v, params,
+			    !is_props && strcmp(keys[i], "properties") == 0,
+			    depth + 1, !is_props && structural(keys[i]));
+	}
+	if (keys != stack)
+		free(keys);
+}
+
+static void
+build_annotations(struct classifier *c, const json_t *ann)
+{
+	const char *stack[SORT_STACK_KEYS], **keys;
+	struct buf *b = &c->doc[F_ANNOTATIONS];
+	size_t n, i;
+
+	if (!json_is_object(ann))
+		return;
+	keys = sorted_keys(ann, stack, &n);
+	for (i = 0; i < n; i++) {
+		const json_t *v = json_object_get(ann, keys[i]);
+
+		if (b->len)
+			doc_add(b, "\n", 1);
+		doc_add(b, keys[i], strlen(keys[i]));
+		doc_add(b, "=", 1);
+		if (json_is_boolean(v))
+			doc_add(b, json_is_true(v) ? "true" : "false",
+				json_is_true(v) ? 4 : 5);
+		else if (json_is_string(v))
+			doc_add(b, json_string_value(v),
+				json_string_length(v));
+	}
+	if (keys != stack)
+		free(keys);
+}
+
+static void
+record(struct classifier *c, uint32_t rule, int field, size_t off,
+       size_t len)
+{
+	struct hit *h = &c->hits[rule];
+
+	if (h->field >= 0)
+		return;
+	h->field = field;
+	h->off = (uint32_t)off;
+	h->len = (uint32_t)len;
+	h->det[0] = '\0';
+	h->in_name = false;
+	c->hitlist[c->nhit++] = rule;
+}
+
+/* Run the word lists of field f over its word list. */
+static void
+match_words(struct classifier *c, int f, const struct wordlist *wl,
+	    size_t from, size_t to)
+{
+	const struct rules *r = c->r;
+	unsigned bit = 1u << f;
+	size_t i, k, m;
+
+	for (i = from; i < to; i++) {
+		const struct wslot *s =
+			rules_lookup(r, wordlist_word(wl, i), wl->w[i].llen);
+
+		if (!s || !(s->fields & bit))
+			continue;
+		for (k = s->first; k < s->first + s->count; k++) {
+			const struct phrase *p = &r->phrases[k];
+			const struct word *last;
+
+			if (!(r->rule[p->rule].fields & bit) ||
+			    c->hits[p->rule].field >= 0 ||
+			    i + p->nwords > wl->n)
+				continue;
+			for (m = 1; m < p->nwords; m++)
+				if (strcmp(p->words[m],
+					   wordlist_word(wl, i + m)) != 0)
+					break;
+			if (m < p->nwords)
+				continue;
+			last = &wl->w[i + p->nwords - 1];
+			record(c, p->rule, f, wl->w[i].off,
+			       last->off + last->len - wl->w[i].off);
+			c->hits[p->rule].in_name = wl == &c->words[F_NAME_WORDS];
+		}
+	}
+}
+
+/*
+ * The leading verb: the first of the first verb_window words of the
+ * tool's own name that some verb rule knows.  When none is known the
+ * first word stands in, so patterns on "verb" still see something.
+ */
+static void
+find_verb(struct classifier *c)
+{
+	const struct rules *r = c->r;
+	const struct wordlist *wl = &c->words[F_NAME_WORDS];
+	size_t i, end = c->name_first + (size_t)r->sc.verb_window, k;
+
+	c->verb = SIZE_MAX;
+	if (end > wl->n)
+		end = wl->n;
+	for (i = c->name_first; i < end && c->verb == SIZE_MAX; i++) {
+		const struct wslot *s =
+			rules_lookup(r, wordlist_word(wl, i), wl->w[i].llen);
+
+		if (!s || !(s->fields & (1u << F_VERB)))
+			continue;
+		for (k = s->first; k < s->first + s->count; k++)
+			if ((r->rule[r->phrases[k].rule].fields &
+			     (1u << F_VERB)) &&
+			    r->phrases[k].nwords == 1) {
+				c->verb = i;
+				break;
+			}
+	}
+	if (c->verb == SIZE_MAX && c->name_first < wl->n)
+		c->verb = c->name_first;
+	if (c->verb != SIZE_MAX)
+		doc_add(&c->doc[F_VERB], wordlist_word(wl, c->verb),
+			wl->w[c->verb].llen);
+}
+
+static bool
+is_space_byte(unsigned char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
+	       ch == '\v' || ch == '\f';
+}
+
+static bool
+invisible_cp(uint32_t cp, uint32_t prev)
+{
+	if (cp == 0x200d || cp == 0xfe0e || cp == 0xfe0f)
+		return prev < 0x80; /* emoji sequences use these legitimately */
+	return cp == 0x200b || cp == 0x200c || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x2064) ||
+	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff ||
+	       (cp >= 0xfe00 && cp <= 0xfe0d) ||
+	       (cp >= 0xe0000 && cp <= 0xe007f) ||
+	       (cp >= 0xe0100 && cp <= 0xe01ef);
+}
+
+static bool
+b64_byte(unsigned char ch)
+{
+	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+	       (ch >= '0' && ch <= '9') || ch == '+' || ch == '/' ||
+	       ch == '=' || ch == '-' || ch == '_';
+}
+
+static bool
+hex_byte(unsigned char ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+	       (ch >= 'A' && ch <= 'F');
+}
+
+/* One detector over one document; true and h filled on a hit. */
+static bool
+detect(const struct rule *ru, const unsigned char *s, size_t len,
+       struct hit *h)
+{
+	size_t i = 0, run = 0, first = 0, count = 0;
+	uint32_t cp, prev = 0, first_cp = 0;
+
+	switch (ru->det) {
+	case DET_INVISIBLE:
+		while (i < len) {
+			size_t n = s[i] < 0x80 ? 1 : utf8_decode(s + i,
+								 len - i, &cp);
+
+			if (s[i] < 0x80)
+				cp = s[i];
+			if (n == 0) {
+				prev = 0xfffd;
+				i++;
+				continue;
+			}
+			if (cp >= 0x80 && invisible_cp(cp, prev) &&
+			    !(cp == 0xfeff && i == 0)) {
+				if (count++ == 0) {
+					first = i;
+					first_cp = cp;
+				}
+			}
+			prev = cp;
+			i += n;
+		}
+		if (count < (size_t)ru->param[0])
+			return false;
+		snprintf(h->det, sizeof(h->det), "U+%04X x%zu at offset %zu",
+			 (unsigned)first_cp, count, first);
+		h->off = (uint32_t)first;
+		return true;
+	case DET_ANSI:
+		for (i = 0; i < len; i++) {
+			size_t k, o;
+
+			if (s[i] == 0x1b)
+				k = i + 1;
+			else if (s[i] == 0xc2 && i + 1 < len && s[i + 1] == 0x9b)
+				k = i + 2;
+			else
+				continue;
+			o = (size_t)snprintf(h->det, sizeof(h->det), "ESC");
+			for (; k < len && k < i + 13 && s[k] >= 0x20 &&
+			       s[k] < 0x7f && o + 1 < sizeof(h->det);
+			     k++)
+				h->det[o++] = (char)s[k];
+			h->det[o] = '\0';
+			h->off = (uint32_t)i;
+			return true;
+		}
+		return false;
+	case DET_PADDING:
+		for (i = 0; i <= len; i++) {
+			if (i < len && is_space_byte(s[i])) {
+				if (run++ == 0)
+					first = i;
+				continue;
+			}
+			if (run >= (size_t)ru->param[0]) {
+				snprintf(h->det, sizeof(h->det),
+					 "%zu whitespace characters at offset "
+					 "%zu", run, first);
+				h->off = (uint32_t)first;
+				return true;
+			}
+			run = 0;
+		}
+		return false;
+	case DET_BLOB:
+		for (i = 0; i <= len; i++) {
+			if (i < len && b64_byte(s[i])) {
+				if (run++ == 0)
+					first = i;
+				continue;
+			}
+			if (run >= (size_t)ru->param[0] ||
+			    run >= (size_t)ru->param[1]) {
+				size_t k, hex = 0, up = 0, lo = 0, dig = 0;
+
+				for (k = first; k < i; k++) {
+					hex += hex_byte(s[k]);
+					up += s[k] >= 'A' && s[k] <= 'Z';
+					lo += s[k] >= 'a' && s[k] <= 'z';
+					dig += s[k] >= '0' && s[k] <= '9';
+				}
+				if ((hex == run && run >= (size_t)ru->param[1]) ||
+				    (run >= (size_t)ru->param[0] && up && lo &&
+				     dig)) {
+					snprintf(h->det, sizeof(h->det),
+						 "%.24s... (%zu characters)",
+						 (const char *)s + first, run);
+					h->off = (uint32_t)first;
+					return true;
+				}
+			}
+			run = 0;
+		}
+		return false;
+	case DET__COUNT:
+		break;
+	}
+	return false;
+}
+
+/* Patterns and detectors of field f over its document. */
+static void
+match_scan(struct classifier *c, int f)
+{
+	const struct rules *r = c->r;
+	const struct buf *d = &c->doc[f];
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
+	size_t i;
+
+	for (i = 0; i < r->nscan[f]; i++) {
+		uint32_t ri = r->scan[f][i];
+		const struct rule *ru = &r->rule[ri];
+		struct hit h;
+		int rc;
+
+		if (c->hits[ri].field >= 0)
+			continue;
+		if (ru->kind == MATCH_DETECTOR) {
+			if (d->len && detect(ru, (const unsigned char *)
+					     buf_cstr(d), d->len, &h)) {
+				record(c, ri, f, h.off, 0);
+				memcpy(c->hits[ri].det, h.det, sizeof(h.det));
+			}
+			continue;
+		}
+		/* A match-limit error counts as no match: the limits exist
+		   so that one hostile field cannot stall a whole crawl. */
+		rc = pcre2_match(ru->re, (PCRE2_SPTR)buf_cstr(d), d->len, 0, 0,
+				 c->md, r->mctx);
+		if (rc >= 0)
+			record(c, ri, f, ov[0], ov[1] - ov[0]);
+	}
+}
+
+/* Forget the previous tool's hits and documents. */
+static void
+reset(struct classifier *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nhit; i++)
+		c->hits[c->hitlist[i]].field = -1;
+	c->nhit = 0;
+	for (i = 0; i < F__COUNT; i++) {
+		buf_reset(&c->doc[i]);
+		wordlist_reset(&c->words[i]);
+	}
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Copy up to max bytes of s[0..n) as valid UTF-8 (invalid bytes become
+ * U+FFFD, a cut never splits a character) into a new string.
+ */
+static char *
+clean_text(struct buf *tmp, const char *s, size_t n, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	buf_reset(tmp);
+	while (i < n && tmp->len < max) {
+		uint32_t cp;
+		size_t k = utf8_decode(p + i, n - i, &cp);
+
+		if (k == 0 || cp == 0) {
+			buf_puts(tmp, "\xef\xbf\xbd");
+			i++;
+			continue;
+		}
+		if (tmp->len + k > max)
+			break;
+		buf_append(tmp, p + i, k);
+		i += k;
+	}
+	if (i < n)
+		buf_puts(tmp, "...");
+	return xstrdup(buf_cstr(tmp));
+}
+
+/* The matched text of a hit as a new string. */
+static char *
+hit_text(struct classifier *c, const struct hit *h)
+{
+	const struct buf *d;
+
+	if (h->det[0])
+		return xstrdup(h->det);
+	d = h->in_name ? &c->doc[F_NAME] : &c->doc[h->field];
+	if ((size_t)h->off + h->len > d->len)
+		return xstrdup("");
+	return clean_text(&c->tmp, buf_cstr(d) + h->off, h->len,
+			  CLASSIFY_MAX_MATCH);
+}
+
+/* Argmax over category weights; ties go to the riskier category. */
+static int
+pick(const struct scoring *sc, const int *w, int *best_w, int *second_w)
+{
+	int best = CAT_UNKNOWN, i;
+
+	*best_w = 0;
+	*second_w = 0;
+	for (i = 0; i < CAT_UNKNOWN; i++) {
+		if (w[i] > *best_w ||
+		    (w[i] == *best_w && w[i] > 0 &&
+		     sc->cat_score[i] > sc->cat_score[best])) {
+			*second_w = *best_w;
+			*best_w = w[i];
+			best = i;
+		} else if (w[i] > *second_w) {
+			*second_w = w[i];
+		}
+	}
+	if (*best_w < sc->min_weight)
+		return CAT_UNKNOWN;
+	return best;
+}
+
+static void
+add_clause(struct buf *b, size_t *nclauses, const char *label,
+	   const char *match, const char *rule, const char *explain)
+{
+	if ((*nclauses)++)
+		buf_puts(b, "; ");
+	if (match && *match)
+		buf_printf(b, "%s '%s' (%s) %s", label, match, rule, explain);
+	else
+		buf_printf(b, "%s (%s) %s", label, rule, explain);
+}
+
+int
+classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
+	      struct errbuf *eb)
+{
+	const struct rules *r = c->r;
+	const struct scoring *sc = &r->sc;
+	const json_t *desc, *title;
+	const char *name;
+	int w_all[CAT__COUNT] = { 0 }, w_base[CAT__COUNT] = { 0 };
+	int cat_all, cat_base, cat, bw, sw, bw2, sw2, score, f;
+	bool opaque = true, acronym = true, no_desc, raised = false;
+	char **texts = NULL;
+	double conf;
+	size_t i, ne = 0, nf = 0, nclauses = 0, more = 0;
+	struct buf *rb = &c->tmp;
+	unsigned traits = 0;
+	enum risk risk;
+
+	memset(out, 0, sizeof(*out));
+	name = json_string_value(json_object_get(tool, "name"));
+	if (!json_is_object(tool) || !name) {
+		errbuf_set(eb, "tool: expected an object with a string name");
+		return -1;
+	}
+	reset(c);
+
+	/* Documents. */
+	doc_add(&c->doc[F_NAME], name,
+		json_string_length(json_object_get(tool, "name")));
+	tokenize_name(&c->words[F_NAME_WORDS], buf_cstr(&c->doc[F_NAME]),
+		      c->doc[F_NAME].len, &c->name_first);
+	for (i = 0; i < c->words[F_NAME_WORDS].n; i++) {
+		if (i)
+			doc_add(&c->doc[F_NAME_WORDS], " ", 1);
+		doc_add(&c->doc[F_NAME_WORDS],
+			wordlist_word(&c->words[F_NAME_WORDS], i),
+			c->words[F_NAME_WORDS].w[i].llen);
+		if (!c->words[F_NAME_WORDS].w[i].acronym)
+			acronym = false;
+	}
+	if (c->words[F_NAME_WORDS].n == 0)
+		acronym = false;
+	find_verb(c);
+	title = json_object_get(tool, "title");
+	desc = json_object_get(tool, "description");
+	no_desc = json_string_length(desc) == 0;
+	if (json_string_length(title))
+		doc_line(&c->doc[F_DESCRIPTION], json_string_value(title),
+			 json_string_length(title));
+	if (json_is_string(desc))
+		doc_line(&c->doc[F_DESCRIPTION], json_string_value(desc),
+			 json_string_length(desc));
+	buf_reset(&c->keys);
+	walk_schema(c, json_object_get(tool, "inputSchema"), true, false, 0,
+		    false);
+	walk_schema(c, json_object_get(tool, "outputSchema"), false, false, 0,
+		    false);
+	if (c->keys.len)
+		doc_line(&c->doc[F_SCHEMA], buf_cstr(&c->keys), c->keys.len);
+	build_annotations(c, json_object_get(tool, "annotations"));
+
+	/* Matching, field by field in the order of preference. */
+	for (f = 0; f < F__COUNT; f++) {
+		struct wordlist *wl = &c->words[f];
+
+		if (r->word_fields & (1u << f)) {
+			switch (f) {
+			case F_NAME:
+			case F_NAME_WORDS:
+				match_words(c, f, &c->words[F_NAME_WORDS], 0,
+					    c->words[F_NAME_WORDS].n);
+				break;
+			case F_VERB:
+				if (c->verb != SIZE_MAX)
+					match_words(c, f,
+						    &c->words[F_NAME_WORDS],
+						    c->verb, c->verb + 1);
+				break;
+			default:
+				tokenize_words(wl, buf_cstr(&c->doc[f]),
+					       c->doc[f].len,
+					       f == F_PARAM_NAME ||
+							       f == F_PARAM_UNDESCRIBED
+						       ? TOKENIZE_CAMEL
+						       : 0);
+				match_words(c, f, wl, 0, wl->n);
+			}
+		}
+		if (r->nscan[f])
+			match_scan(c, f);
+	}
+
+	/* Scoring: rules in load order, so evidence order is stable. */
+	qsort(c->hitlist, c->nhit, sizeof(*c->hitlist), cmp_u32);
+	for (i = 0; i < c->nhit; i++) {
+		const struct rule *ru = &r->rule[c->hitlist[i]];
+		int hf = c->hits[c->hitlist[i]].field;
+
+		if (hf == F_NAME || hf == F_NAME_WORDS || hf == F_VERB)
+			opaque = false;
+		if (ru->category < 0)
+			continue;
+		w_all[ru->category] += ru->weight;
+		if (hf != F_ANNOTATIONS)
+			w_base[ru->category] += ru->weight;
+	}
+	cat_base = pick(sc, w_base, &bw, &sw);
+	cat_all = pick(sc, w_all, &bw2, &sw2);
+	cat = cat_base;
+	/* Annotations may raise the risk, never lower it. */
+	if (cat_all != cat_base &&
+	    sc->cat_score[cat_all] > sc->cat_score[cat_base]) {
+		cat = cat_all;
+		bw = bw2;
+		sw = sw2;
+		raised = true;
+	}
+
+	out->evidence = xcalloc(c->nhit + 1, sizeof(*out->evidence));
+	out->findings = xcalloc(c->nhit + 1, sizeof(*out->findings));
+	texts = xcalloc(c->nhit + 1, sizeof(*texts));
+	for (i = 0; i < c->nhit; i++) {
+		const struct rule *ru = &r->rule[c->hitlist[i]];
+		const struct hit *h = &c->hits[c->hitlist[i]];
+		struct evidence *e;
+
+		if (ru->contradicts && !(ru->contradicts & (1u << cat)))
+			continue;
+		traits |= ru->traits;
+		texts[i] = hit_text(c, h);
+		if (ru->finding) {
+			struct finding *fi = &out->findings[nf++];
+
+			fi->rule = xstrdup(ru->id);
+			fi->severity = ru->severity;
+			fi->field = xstrdup(rules_field_names[h->field]);
+			fi->match = xstrdup(texts[i]);
+		}
+		e = &out->evidence[ne++];
+		e->rule = xstrdup(ru->id);
+		e->field = xstrdup(rules_field_names[h->field]);
+		e->match = xstrdup(texts[i]);
+		e->weight = ru->weight;
+	}
+	out->nevidence = ne;
+	out->nfindings = nf;
+
+	/* Score and risk. */
+	/* The category's base, raised to the floor of the worst finding
+	   (poisoning is always critical), then each trait adds. */
+	score = sc->cat_score[cat];
+	for (i = 0; i < nf; i++)
+		if (score < sc->risk_at[out->findings[i].severity])
+			score = sc->risk_at[out->findings[i].severity];
+	if ((traits & TRAIT_POISONING) && score < sc->risk_at[RISK_CRITICAL])
+		score = sc->risk_at[RISK_CRITICAL];
+	for (i = 0; i < TRAIT__COUNT; i++)
+		if (traits & (1u << i))
+			score += sc->trait_score[i];
+	if (score > 100)
+		score = 100;
+	risk = RISK_LOW;
+	for (i = 0; i < RISK__COUNT; i++)
+		if (score >= sc->risk_at[i])
+			risk = (enum risk)i;
+	if (traits & TRAIT_POISONING)
+		risk = RISK_CRITICAL;
+
+	/* Confidence. */
+	conf = 1.0;
+	if (no_desc)
+		conf -= sc->conf_no_description;
+	if (acronym)
+		conf -= sc->conf_acronym_name;
+	if (opaque)
+		conf -= sc->conf_opaque_name;
+	if (cat == CAT_UNKNOWN)
+		conf -= sc->conf_unknown;
+	else if (sw > 0 && (double)sw >= sc->close_ratio * (double)bw)
+		conf -= sc->conf_close_call;
+	if (cat != CAT_UNKNOWN && bw < sc->strong_weight)
+		conf -= sc->conf_weak;
+	if (conf < sc->conf_floor)
+		conf = sc->conf_floor;
+	out->confidence = round(conf * 100.0) / 100.0;
+	out->category = (enum category)cat;
+	out->risk = risk;
+	out->score = score;
+	out->traits = traits;
+
+	/*
+	 * Rationale: findings first, then what decided the category by
+	 * weight, then what set traits; other categories' evidence last.
+	 */
+	{
+		struct buf b = BUF_INIT(1 << 16);
+		const struct hit *verb_hit = NULL;
+		int pass;
+
+		for (i = 0; i < c->nhit; i++)
+			if (c->hits[c->hitlist[i]].field == F_VERB)
+				verb_hit = &c->hits[c->hitlist[i]];
+
+		for (pass = 0; pass < 4; pass++) {
+			size_t k;
+
+			for (k = 0; k < c->nhit; k++) {
+				const struct rule *ru = &r->rule[c->hitlist[k]];
+				const struct hit *h = &c->hits[c->hitlist[k]];
+				bool want;
+
+				if (!texts[k])
+					continue;
+				switch (pass) {
+				case 0: want = ru->finding; break;
+				case 1: want = !ru->finding &&
+					       ru->category == cat;
+					break;
+				case 2: want = !ru->finding &&
+					       ru->category < 0;
+					break;
+				default: want = !ru->finding &&
+						ru->category >= 0 &&
+						ru->category != cat;
+				}
+				/* The verb also counts as a name word; say it
+				   once. */
+				if (!want || (h->field == F_NAME_WORDS &&
+					      verb_hit &&
+					      verb_hit->off == h->off &&
+					      verb_hit->len == h->len))
+					continue;
+				if (nclauses >= RATIONALE_MAX_CLAUSES) {
+					more++;
+					continue;
+				}
+				{
+					char *q = clean_text(
+						rb, texts[k], strlen(texts[k]),
+						RATIONALE_MAX_QUOTE);
+
+					add_clause(&b, &nclauses,
+						   field_label[h->field], q,
+						   ru->id, ru->explain);
+					free(q);
+				}
+			}
+		}
+		if (more)
+			buf_printf(&b, "; and %zu more", more);
+		if (nclauses == 0)
+			buf_puts(&b, "No rule matched the name, description or "
+				     "schema");
+		if (cat == CAT_UNKNOWN)
+			buf_puts(&b, "; not enough evidence for a category");
+		else
+			buf_printf(&b, "; category %s by weight %d",
+				   category_name((enum category)cat), bw);
+		if (raised)
+			buf_printf(&b, " (raised from %s by the annotations)",
+				   category_name((enum category)cat_base));
+		if (traits & TRAIT_POISONING)
+			buf_puts(&b, "; poisoning finding, risk critical");
+		if (no_desc)
+			buf_puts(&b, "; no description, confidence lowered");
+		if (acronym)
+			buf_puts(&b, "; name is only acronyms, confidence "
+				     "lowered");
+		else if (opaque)
+			buf_puts(&b, "; no rule knows the name, confidence "
+				     "lowered");
+		buf_putc(&b, '.');
+		out->rationale = buf_detach(&b, NULL);
+	}
+	for (i = 0; i < c->nhit; i++)
+		free(texts[i]);
+	free(texts);
+	return 0;
+}

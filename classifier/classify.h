@@ -1,0 +1,52 @@
+/*
+ * Classifying one tool definition against a rule set: the signals
+ * (name words and leading verb, description, parameters, every schema
+ * string, annotations), the verdict with its evidence, and the rationale.
+ */
+#ifndef MCPRISK_CLASSIFY_H
+#define MCPRISK_CLASSIFY_H
+
+#include <jansson.h>
+
+#include "classifier/rules.h"
+#include "classifier/verdict.h"
+#include "util/errbuf.h"
+
+/*
+ * How much of each field is scanned.  Text past a cap is not read by any
+ * rule; the caps sit above the manifest limits a real tool reaches (a
+ * whole definition is at most 512 KiB).
+ */
+#define CLASSIFY_MAX_NAME 1024              /* tool name */
+#define CLASSIFY_MAX_DESCRIPTION (128 << 10) /* title + description */
+#define CLASSIFY_MAX_SCHEMA (512 << 10)     /* joined schema strings */
+#define CLASSIFY_MAX_PARAMS (64 << 10)      /* each parameter document */
+#define CLASSIFY_MAX_ANNOTATIONS (4 << 10)  /* annotations text */
+/* Deepest schema nesting walked. */
+#define CLASSIFY_MAX_DEPTH 64
+/* Longest matched text kept in evidence and findings, in bytes. */
+#define CLASSIFY_MAX_MATCH 120
+
+struct classifier;
+
+/*
+ * A classifier over rules (borrowed: must outlive it).  It holds the
+ * per-thread scratch (PCRE2 match data, word lists, documents); use one
+ * per thread.  Never NULL.
+ */
+struct classifier *classifier_new(const struct rules *rules);
+
+/* Free a classifier; NULL is allowed. */
+void classifier_free(struct classifier *c);
+
+/*
+ * Classify one MCP tool object ({"name","title","description",
+ * "inputSchema","outputSchema","annotations"}) into *out, which the caller
+ * releases with verdict_release().  The same definition always gives the
+ * same verdict, byte for byte.  Returns -1 (and *out empty) when tool is
+ * not an object with a string name.
+ */
+int classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
+		  struct errbuf *eb);
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * The compiled rule set as the classifier sees it.  Private to
+ * classifier/: rules.c builds it, classify.c reads it; everything else
+ * uses the opaque handle in rules.h.
+ */
+#ifndef MCPRISK_RULES_IMPL_H
+#define MCPRISK_RULES_IMPL_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "classifier/rules.h"
+#include "classifier/verdict.h"
+
+/*
+ * The fields a rule can read, in the order the classifier scans them
+ * (which is also the order of preference when a rule matches in more
+ * than one).
+ */
+enum field {
+	F_NAME,              /* the tool name as received */
+	F_NAME_WORDS,        /* its words, lowercase, space-joined */
+	F_VERB,              /* the leading verb (see classify.c) */
+	F_DESCRIPTION,       /* title and description */
+	F_PARAM_NAME,        /* every property name, one per line */
+	F_PARAM_DESC,        /* every property description, one per line */
+	F_PARAM_UNDESCRIBED, /* property names with no description */
+	F_SCHEMA,            /* every string in inputSchema/outputSchema */
+	F_ANNOTATIONS,       /* "readOnlyHint=true ..." and the title */
+	F__COUNT
+};
+
+extern const char *const rules_field_names[F__COUNT];
+
+enum match_kind {
+	MATCH_WORDS,    /* a list of words or phrases */
+	MATCH_PATTERN,  /* a PCRE2 pattern */
+	MATCH_DETECTOR, /* an engine detector with parameters */
+};
+
+enum detector {
+	DET_INVISIBLE, /* zero-width, bidi, tag and variation characters */
+	DET_ANSI,      /* terminal escape sequences */
+	DET_PADDING,   /* long runs of whitespace */
+	DET_BLOB,      /* long base64 or hex runs */
+	DET__COUNT
+};
+
+struct rule {
+	char *id;            /* unique, e.g. "verb.cancel"; owned */
+	const char *file;    /* file it came from (rules.files); borrowed */
+	unsigned fields;     /* 1 << enum field */
+	enum match_kind kind;
+	pcre2_code *re;      /* MATCH_PATTERN; owned */
+	enum detector det;   /* MATCH_DETECTOR */
+	long param[2];       /* detector thresholds (see rules.c) */
+	int category;        /* enum category it weighs for, or -1 */
+	int weight;          /* weight added to that category */
+	unsigned traits;     /* enum trait bits it sets */
+	bool finding;        /* it raises a finding */
+	enum risk severity;  /* the finding's severity */
+	unsigned contradicts; /* 1 << enum category: a mismatch rule that
+				 fires only when the verdict is one of these */
+	char *explain;       /* a phrase for the rationale; owned */
+};
+
+/* One entry of a word list: a phrase of one or more lowercase words. */
+struct phrase {
+	uint32_t rule;  /* index into rules.rule */
+	uint32_t nwords;
+	char **words;   /* lowercase; owned */
+};
+
+/* Hash slot: the phrases whose first word is word. */
+struct wslot {
+	const char *word; /* borrowed from the first phrase; NULL = empty */
+	uint32_t hash;
+	uint32_t first;   /* index into rules.phrases (sorted by word) */
+	uint32_t count;
+	unsigned fields;  /* union of the phrases' rules' fields */
+};
+
+struct scoring {
+	int min_weight;             /* below: category unknown */
+	int strong_weight;          /* below: confidence lowered */
+	int cat_score[CAT__COUNT];  /* base score of each category */
+	int trait_score[TRAIT__COUNT]; /* added per trait */
+	int risk_at[RISK__COUNT];   /* lowest score of each risk level */
+	double conf_no_description; /* subtracted from confidence ... */
+	double conf_acronym_name;
+	double conf_opaque_name;
+	double conf_unknown;
+	double conf_close_call;
+	double conf_weak;
+	double conf_floor;          /* confidence never goes below */
+	double close_ratio;         /* runner-up >= ratio * winner: close */
+	int verb_window;            /* words searched for the leading verb */
+};
+
+struct rules {
+	char *version;                /* owned */
+	char **files;                 /* owned */
+	size_t nfiles;
+	struct rule *rule;            /* in load order; owned */
+	size_t nrules;
+	struct phrase *phrases;       /* sorted by first word; owned */
+	size_t nphrases;
+	struct wslot *table;          /* open addressing; owned */
+	size_t tmask;                 /* table size - 1 */
+	uint32_t *scan[F__COUNT];     /* pattern and detector rules per
+					 field, in rule order; owned */
+	size_t nscan[F__COUNT];
+	unsigned word_fields;         /* fields some word rule reads */
+	struct scoring sc;
+	pcre2_match_context *mctx;    /* match limits; owned */
+};
+
+/* FNV-1a of a lowercase word, shared by the loader and the matcher. */
+static inline uint32_t
+rules_word_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* The slot for word[0..n), or NULL. */
+const struct wslot *rules_lookup(const struct rules *r, const char *word,
+				 size_t n);
+
+#endif

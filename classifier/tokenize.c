@@ -1,0 +1,288 @@
+/*
+ * Word splitting for the classifier: tool names (snake, kebab, dotted,
+ * camelCase, acronym runs, digits) and free text.  Lowercase copies go to
+ * a reusable arena so the hot path does not allocate once warmed up.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "classifier/tokenize.h"
+#include "util/utf8.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+static bool
+a_upper(int c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+static bool
+a_lower(int c)
+{
+	return c >= 'a' && c <= 'z';
+}
+
+static bool
+a_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool
+a_alnum(int c)
+{
+	return a_upper(c) || a_lower(c) || a_digit(c);
+}
+
+/* Invisible format characters: skipped inside a word, never a boundary. */
+static bool
+cp_invisible(uint32_t cp)
+{
+	return cp == 0x00ad || cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff ||
+	       (cp >= 0xfe00 && cp <= 0xfe0f) ||
+	       (cp >= 0xe0000 && cp <= 0xe007f) ||
+	       (cp >= 0xe0100 && cp <= 0xe01ef);
+}
+
+/* Non-ASCII spaces, punctuation and symbols: word boundaries. */
+static bool
+cp_separator(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0xbf) || cp == 0xd7 || cp == 0xf7 ||
+	       (cp >= 0x2000 && cp <= 0x2bff) ||
+	       (cp >= 0x3000 && cp <= 0x303f) ||
+	       (cp >= 0xff00 && cp <= 0xff0f) ||
+	       (cp >= 0x1f000 && cp <= 0x1faff);
+}
+
+void
+wordlist_reset(struct wordlist *wl)
+{
+	wl->n = 0;
+	wl->llen = 0;
+}
+
+void
+wordlist_release(struct wordlist *wl)
+{
+	free(wl->w);
+	free(wl->lower);
+	memset(wl, 0, sizeof(*wl));
+}
+
+const char *
+wordlist_word(const struct wordlist *wl, size_t i)
+{
+	return wl->lower + wl->w[i].loff;
+}
+
+/* Room for n more lowercase bytes plus a terminator. */
+static void
+lower_reserve(struct wordlist *wl, size_t n)
+{
+	if (wl->llen + n + 1 <= wl->lcap)
+		return;
+	wl->lcap = (wl->llen + n + 1) * 2 + 64;
+	wl->lower = xrealloc(wl->lower, wl->lcap);
+}
+
+/* State of the word being built. */
+struct cur {
+	bool open;
+	uint32_t start, end; /* source span */
+	unsigned upper, lower;
+	int last;            /* last ASCII letter, or 0 */
+};
+
+static void
+word_end(struct wordlist *wl, struct cur *c, uint16_t seg)
+{
+	struct word *w;
+
+	if (!c->open)
+		return;
+	c->open = false;
+	if (wl->n == wl->cap) {
+		wl->cap = wl->cap ? wl->cap * 2 : 32;
+		wl->w = xreallocarray(wl->w, wl->cap, sizeof(*wl->w));
+	}
+	w = &wl->w[wl->n];
+	w->off = c->start;
+	w->len = c->end - c->start;
+	w->llen = (uint32_t)(wl->llen - w->loff);
+	w->acronym = c->upper >= 2 &&
+		     (c->lower == 0 || (c->lower == 1 && c->last == 's'));
+	w->seg = seg;
+	wl->lower[wl->llen++] = '\0';
+	wl->n++;
+}
+
+static void
+word_start(struct wordlist *wl, struct cur *c, uint32_t at)
+{
+	c->open = true;
+	c->start = c->end = at;
+	c->upper = c->lower = 0;
+	c->last = 0;
+	if (wl->n == wl->cap) {
+		wl->cap = wl->cap ? wl->cap * 2 : 32;
+		wl->w = xreallocarray(wl->w, wl->cap, sizeof(*wl->w));
+	}
+	wl->w[wl->n].loff = (uint32_t)wl->llen;
+}
+
+/*
+ * Whether a camelCase boundary falls before s[i] (ASCII letter or digit)
+ * given the previous ASCII character prev of the same run.
+ */
+static bool
+camel_cut(const unsigned char *s, size_t len, size_t i, int prev)
+{
+	int c = s[i], next = i + 1 < len ? s[i + 1] : 0,
+	    next2 = i + 2 < len ? s[i + 2] : 0;
+
+	if (!a_upper(c))
+		return false;
+	if (a_lower(prev) || a_digit(prev))
+		return true;
+	if (a_upper(prev) && a_lower(next))
+		return !(next == 's' && !a_lower(next2));
+	return false;
+}
+
+static void
+tokenize_seg(struct wordlist *wl, const char *text, size_t len,
+	     unsigned flags, uint16_t seg)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	struct cur c = { 0 };
+	size_t i = 0;
+	int prev = 0;
+
+	lower_reserve(wl, 2 * len + 2);
+	while (i < len) {
+		uint32_t cp;
+		size_t n;
+
+		if (s[i] < 0x80) {
+			int ch = s[i];
+
+			if (!a_alnum(ch)) {
+				word_end(wl, &c, seg);
+				prev = 0;
+				i++;
+				continue;
+			}
+			if (c.open && (flags & TOKENIZE_CAMEL) &&
+			    camel_cut(s, len, i, prev))
+				word_end(wl, &c, seg);
+			if (!c.open)
+				word_start(wl, &c, (uint32_t)i);
+			if (a_upper(ch)) {
+				c.upper++;
+				ch += 'a' - 'A';
+			} else if (a_lower(ch)) {
+				c.lower++;
+			}
+			c.last = ch;
+			wl->lower[wl->llen++] = (char)ch;
+			prev = s[i];
+			c.end = (uint32_t)++i;
+			continue;
+		}
+		n = utf8_decode(s + i, len - i, &cp);
+		if (n == 0) {
+			/* Invalid byte: a boundary, never a crash or a stop. */
+			word_end(wl, &c, seg);
+			prev = 0;
+			i++;
+			continue;
+		}
+		if (cp_invisible(cp)) {
+			i += n;
+			continue;
+		}
+		if (cp_separator(cp)) {
+			word_end(wl, &c, seg);
+			prev = 0;
+			i += n;
+			continue;
+		}
+		if (!c.open)
+			word_start(wl, &c, (uint32_t)i);
+		memcpy(wl->lower + wl->llen, s + i, n);
+		wl->llen += n;
+		prev = 0;
+		i += n;
+		c.end = (uint32_t)i;
+	}
+	word_end(wl, &c, seg);
+}
+
+void
+tokenize_words(struct wordlist *wl, const char *s, size_t len, unsigned flags)
+{
+	tokenize_seg(wl, s, len, flags, 0);
+}
+
+void
+tokenize_name(struct wordlist *wl, const char *name, size_t len,
+	      size_t *first)
+{
+	const char *p = name, *end = name + len, *dot;
+	size_t base = wl->n;
+	uint16_t seg = 0;
+
+	*first = 0;
+	if (len > 5 && memcmp(name, "mcp__", 5) == 0) {
+		const char *sep = NULL, *q;
+
+		for (q = name + 5; q + 1 < end; q++)
+			if (q[0] == '_' && q[1] == '_') {
+				sep = q;
+				break;
+			}
+		if (sep && sep + 2 < end)
+			p = sep + 2;
+	}
+	/* Offsets stay relative to the whole name. */
+	while (p < end) {
+		size_t before = wl->n, k;
+
+		dot = memchr(p, '.', (size_t)(end - p));
+		if (!dot)
+			dot = end;
+		tokenize_seg(wl, p, (size_t)(dot - p), TOKENIZE_CAMEL, seg);
+		for (k = before; k < wl->n; k++)
+			wl->w[k].off += (uint32_t)(p - name);
+		if (wl->n > before)
+			*first = before - base;
+		if (seg < UINT16_MAX)
+			seg++;
+		p = dot + 1;
+	}
+}
+
+void
+wordlist_join(const struct wordlist *wl, char *dst, size_t cap)
+{
+	size_t i, o = 0;
+
+	if (cap == 0)
+		return;
+	for (i = 0; i < wl->n; i++) {
+		const char *w = wordlist_word(wl, i);
+		size_t n = wl->w[i].llen;
+
+		if (i > 0 && o + 1 < cap)
+			dst[o++] = ' ';
+		if (o + n >= cap)
+			n = cap - 1 - o;
+		memcpy(dst + o, w, n);
+		o += n;
+	}
+	dst[o] = '\0';
+}

@@ -1,0 +1,78 @@
+/*
+ * Splitting names and text into lowercase words: the classifier's word
+ * rules look words up, never substrings, so "undeleted" never reads as
+ * "deleted" and a cue split by invisible characters is joined again.
+ */
+#ifndef MCPRISK_TOKENIZE_H
+#define MCPRISK_TOKENIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One word: where it is in the source and in the lowercase copy. */
+struct word {
+	uint32_t off;  /* first byte in the source text */
+	uint32_t len;  /* bytes in the source text (may include skipped
+			  invisible characters) */
+	uint32_t loff; /* offset of the NUL-terminated lowercase word in
+			  wordlist.lower */
+	uint32_t llen; /* length of the lowercase word */
+	bool acronym;  /* all capitals in the source ("AHO", "IDs") */
+	uint16_t seg;  /* index of the dotted segment of a name (0-based) */
+};
+
+/*
+ * A reusable list of words.  Storage grows as needed and is kept between
+ * uses (wordlist_reset), so a classifier allocates only while warming up.
+ */
+struct wordlist {
+	struct word *w;  /* owned */
+	size_t n;        /* words in use */
+	size_t cap;      /* words allocated */
+	char *lower;     /* lowercase words, each NUL-terminated; owned */
+	size_t llen;     /* bytes in use in lower */
+	size_t lcap;     /* bytes allocated in lower */
+};
+
+#define WORDLIST_INIT { NULL, 0, 0, NULL, 0, 0 }
+
+/* Split camelCase and acronym runs (names, parameter names). */
+#define TOKENIZE_CAMEL (1u << 0)
+
+/* Forget the words, keep the storage. */
+void wordlist_reset(struct wordlist *wl);
+/* Free the storage. */
+void wordlist_release(struct wordlist *wl);
+/* The lowercase text of word i (borrowed, NUL-terminated). */
+const char *wordlist_word(const struct wordlist *wl, size_t i);
+
+/*
+ * Append the words of s[0..len) to wl.  A word is a run of ASCII letters
+ * and digits or of non-ASCII letters; everything else separates words,
+ * except zero-width and other invisible format characters, which are
+ * skipped without ending the word.  With TOKENIZE_CAMEL a run is also cut
+ * at lower->Upper ("getHTTP"), digit->Upper ("s3Bucket") and before the
+ * last capital of an acronym run followed by a lowercase letter
+ * ("HTTPResponse"), keeping a plural "s" on an acronym ("IDs").
+ */
+void tokenize_words(struct wordlist *wl, const char *s, size_t len,
+		    unsigned flags);
+
+/*
+ * Split a tool name into words (camel mode) and find where the tool's own
+ * name starts:
+ *   - "mcp__<server>__<tool>" (a client's alias): the prefix is dropped
+ *     and only <tool> is split;
+ *   - dotted names ("github.create_issue", "files.list"): every segment
+ *     is split, and *first is the first word of the last segment, where
+ *     the verb of a resource.method name lives.
+ * *first is 0 otherwise.
+ */
+void tokenize_name(struct wordlist *wl, const char *name, size_t len,
+		   size_t *first);
+
+/* The words joined by single spaces into dst (cut to cap-1 bytes). */
+void wordlist_join(const struct wordlist *wl, char *dst, size_t cap);
+
+#endif

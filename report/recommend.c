@@ -1,0 +1,117 @@
+/*
+ * Catalog -> policy: decode stored verdicts, then run the one decision
+ * step and one writer (report/export.h).  No format or decision logic
+ * lives here; this is only the plumbing from the store.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/store.h"
+#include "report/recommend.h"
+#include "util/json.h"
+#include "util/version.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+void
+server_verdicts_release(struct server_verdicts *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++) {
+		verdict_release(&sv->verdicts[i]);
+		free(sv->names[i]);
+	}
+	free(sv->verdicts);
+	free(sv->names);
+	free(sv->tools);
+	free(sv->server);
+	memset(sv, 0, sizeof(*sv));
+}
+
+int
+recommend_decode(const json_t *server, struct server_verdicts *out,
+		 struct errbuf *eb)
+{
+	const json_t *tools = json_object_get(server, "tools");
+	json_t *t;
+	size_t i, n = json_array_size(tools);
+
+	memset(out, 0, sizeof(*out));
+	out->server = xstrdup(json_get_str(server, "name"));
+	out->tools = xcalloc(n ? n : 1, sizeof(*out->tools));
+	out->verdicts = xcalloc(n ? n : 1, sizeof(*out->verdicts));
+	out->names = xcalloc(n ? n : 1, sizeof(*out->names));
+	json_array_foreach(tools, i, t) {
+		json_t *v = json_object_get(t, "verdict");
+
+		out->names[i] = xstrdup(json_get_str(t, "name"));
+		out->tools[i].name = out->names[i];
+		out->n = i + 1;
+		if (!json_is_object(v))
+			continue;
+		if (verdict_from_json(v, &out->verdicts[i], eb) < 0) {
+			errbuf_prefix(eb, "server '%s': tool '%s'",
+				      out->server, out->names[i]);
+			server_verdicts_release(out);
+			return -1;
+		}
+		out->tools[i].verdict = &out->verdicts[i];
+	}
+	return 0;
+}
+
+int
+recommend_load(struct store *st, const char *server, const char *rules_version,
+	       struct server_verdicts *out, struct errbuf *eb)
+{
+	json_t *cat, *srv;
+	int ret = -1;
+
+	cat = store_catalog(st, rules_version, server, eb);
+	if (!cat)
+		return -1;
+	srv = json_array_get(json_object_get(cat, "servers"), 0);
+	if (!srv) {
+		/* A known server whose tools are all gone still has a
+		   policy: deny everything. */
+		json_t *one = store_server(st, server, NULL, eb);
+
+		if (!one)
+			goto out;
+		json_decref(one);
+		memset(out, 0, sizeof(*out));
+		out->server = xstrdup(server);
+		ret = 0;
+		goto out;
+	}
+	ret = recommend_decode(srv, out, eb);
+out:
+	json_decref(cat);
+	return ret;
+}
+
+int
+recommend_render(const struct profile *p, const struct server_verdicts *sv,
+		 const char *alias, const char *rules_version,
+		 enum export_format f, struct buf *out,
+		 struct export_notes *notes, struct errbuf *eb)
+{
+	struct export_server s = { 0 };
+	int ret;
+
+	s.server = sv->server;
+	s.alias = alias;
+	s.mcprisk_version = MCPRISK_VERSION;
+	s.rules_version = rules_version;
+	export_decide(p, sv->tools, sv->n, &s);
+	ret = export_render(&s, f, out, notes, eb);
+	export_server_release(&s);
+	return ret;
+}
+
+void
+recommend_grade(const struct server_verdicts *sv, struct grade *out)
+{
+	grade_server(sv->tools, sv->n, out);
+}

@@ -1,0 +1,223 @@
+/*
+ * Unit tests for classifier/rules: the bundled rule set loads, and every
+ * kind of bad rule is refused with the file, the rule id and the reason.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "classifier/rules.h"
+#include "tests/unit/t.h"
+
+#define SCORING                                                             \
+	"\"version\":\"t.1\",\"scoring\":{\"min_weight\":20,"               \
+	"\"strong_weight\":40,\"verb_window\":3,\"category_score\":{"        \
+	"\"read\":10,\"write\":45,\"execute\":65,\"destructive\":85,"       \
+	"\"financial\":85,\"unknown\":60},\"trait_score\":{\"bulk\":5,"     \
+	"\"privilege\":10,\"credentials\":20,\"external_comm\":10,"         \
+	"\"code_exec\":10,\"filesystem\":3,\"network\":3,\"open_world\":3,"  \
+	"\"poisoning\":10,\"annotation_mismatch\":10},\"risk_at\":{"        \
+	"\"medium\":30,\"high\":55,\"critical\":80},\"confidence\":{"       \
+	"\"no_description\":0.25,\"acronym_name\":0.15,\"opaque_name\":0.2," \
+	"\"unknown\":0.2,\"close_call\":0.15,\"weak\":0.1,\"floor\":0.1,"   \
+	"\"close_ratio\":0.75}}"
+
+static char dir[] = "/tmp/mcprisk-rules-XXXXXX";
+
+/* Write {SCORING, "rules":[rules]} to <dir>/name; return the path. */
+static const char *
+put(const char *name, const char *rules)
+{
+	static char path[256];
+	FILE *f;
+
+	if (dir[sizeof(dir) - 2] == 'X' && !mkdtemp(dir))
+		abort();
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		abort();
+	fprintf(f, "{" SCORING ",\"rules\":[%s]}", rules);
+	fclose(f);
+	return path;
+}
+
+/* Load a one-file rule set; the error message or "" on success. */
+static const char *
+load_err(const char *rules)
+{
+	static struct errbuf eb;
+	struct rules *r;
+
+	errbuf_clear(&eb);
+	r = rules_load(put("r.json", rules), &eb);
+	if (r) {
+		rules_free(r);
+		return "";
+	}
+	return eb.msg;
+}
+
+#define OKRULE(id) "{\"id\":\"" id "\",\"fields\":[\"verb\"]," \
+	"\"words\":[\"cancel\"],\"category\":\"destructive\",\"weight\":60," \
+	"\"explain\":\"x\"}"
+
+TEST(bundled_rules_load)
+{
+	struct errbuf eb = ERRBUF_INIT;
+	struct rules *r = rules_load("data/rules", &eb);
+	size_t w, p, d;
+
+	CHECK_STR(eb.msg, "");
+	CHECK(r != NULL);
+	if (!r)
+		return;
+	CHECK_STR(rules_version(r), "2026.11.1");
+	CHECK(rules_count(r) > 40);
+	rules_kinds(r, &w, &p, &d);
+	CHECK(w > 0 && p > 0 && d == 4);
+	rules_free(r);
+}
+
+TEST(good_rule_loads)
+{
+	CHECK_STR(load_err(OKRULE("verb.cancel")), "");
+}
+
+TEST(bad_regex_names_file_rule_and_offset)
+{
+	const char *e = load_err("{\"id\":\"verb.cancel\",\"fields\":"
+				 "[\"description\"],\"pattern\":\"(cancel\","
+				 "\"category\":\"destructive\",\"weight\":5,"
+				 "\"explain\":\"x\"}");
+
+	CHECK_CONTAINS(e, "r.json: rule 'verb.cancel': missing closing "
+			  "parenthesis at offset 7");
+}
+
+TEST(unknown_field_and_key)
+{
+	CHECK_CONTAINS(load_err("{\"id\":\"a\",\"fields\":[\"nmae\"],\"words\":"
+				"[\"x\"],\"traits\":[\"bulk\"],\"explain\":"
+				"\"x\"}"),
+		       "rule 'a': unknown field 'nmae'");
+	CHECK_CONTAINS(load_err("{\"id\":\"a\",\"fields\":[\"verb\"],\"words\":"
+				"[\"x\"],\"traits\":[\"bulk\"],\"explain\":"
+				"\"x\",\"wieght\":3}"),
+		       "rule 'a': unknown key 'wieght'");
+	CHECK_CONTAINS(load_err("{\"id\":\"a\",\"fields\":[\"verb\"],\"words\":"
+				"[\"x\"],\"traits\":[\"bulky\"],\"explain\":"
+				"\"x\"}"),
+		       "unknown trait 'bulky'");
+}
+
+TEST(unbounded_gaps_are_refused)
+{
+	CHECK_CONTAINS(load_err("{\"id\":\"g\",\"fields\":[\"description\"],"
+				"\"pattern\":\"delete.*forever\",\"traits\":"
+				"[\"bulk\"],\"explain\":\"x\"}"),
+		       "rule 'g': unbounded repeat of a wide match (use "
+		       ".{0,N}) at offset 7");
+	CHECK_CONTAINS(load_err("{\"id\":\"g\",\"fields\":[\"description\"],"
+				"\"pattern\":\"a[^x]+b\",\"traits\":[\"bulk\"],"
+				"\"explain\":\"x\"}"),
+		       "unbounded repeat");
+	CHECK_CONTAINS(load_err("{\"id\":\"g\",\"fields\":[\"description\"],"
+				"\"pattern\":\"(a+)+b\",\"traits\":[\"bulk\"],"
+				"\"explain\":\"x\"}"),
+		       "unbounded repeat of a group");
+	CHECK_CONTAINS(load_err("{\"id\":\"g\",\"fields\":[\"description\"],"
+				"\"pattern\":\"a.{0,5000}b\",\"traits\":"
+				"[\"bulk\"],\"explain\":\"x\"}"),
+		       "gap wider than 200");
+	CHECK_CONTAINS(load_err("{\"id\":\"g\",\"fields\":[\"description\"],"
+				"\"pattern\":\"a\\\\S{3,}b\",\"traits\":"
+				"[\"bulk\"],\"explain\":\"x\"}"),
+		       "unbounded repeat");
+	/* Bounded gaps, narrow repeats and classes with ']' are fine. */
+	CHECK_STR(load_err("{\"id\":\"g\",\"fields\":[\"description\"],"
+			   "\"pattern\":\"delete.{0,60}forever\\\\s+now[]x]+"
+			   "\",\"traits\":[\"bulk\"],\"explain\":\"x\"}"),
+		  "");
+}
+
+TEST(duplicate_id_and_missing_parts)
+{
+	CHECK_CONTAINS(load_err(OKRULE("a") "," OKRULE("a")),
+		       "rule 'a': duplicate id");
+	CHECK_CONTAINS(load_err("{\"id\":\"a\",\"fields\":[\"verb\"],"
+				"\"words\":[\"x\"],\"explain\":\"x\"}"),
+		       "contributes nothing");
+	CHECK_CONTAINS(load_err("{\"id\":\"a\",\"fields\":[\"verb\"],"
+				"\"words\":[\"x\"],\"pattern\":\"x\","
+				"\"traits\":[\"bulk\"],\"explain\":\"x\"}"),
+		       "exactly one of");
+	CHECK_CONTAINS(load_err("{\"id\":\"A b\",\"fields\":[\"verb\"]}"),
+		       "rules[0]: 'id' must be");
+	CHECK_CONTAINS(load_err("{\"id\":\"a\",\"fields\":[\"verb\"],"
+				"\"words\":[\"x\"],\"category\":\"read\","
+				"\"weight\":500,\"explain\":\"x\"}"),
+		       "'weight' must be an integer from 1 to 100");
+	CHECK_CONTAINS(load_err("{\"id\":\"a\",\"fields\":[\"verb\"],"
+				"\"words\":[\"x\"],\"category\":\"read\","
+				"\"weight\":5}"),
+		       "'explain'");
+}
+
+TEST(detectors_are_checked)
+{
+	CHECK_CONTAINS(load_err("{\"id\":\"d\",\"fields\":[\"description\"],"
+				"\"detector\":\"invisible\",\"traits\":"
+				"[\"poisoning\"],\"explain\":\"x\"}"),
+		       "unknown detector 'invisible'");
+	CHECK_CONTAINS(load_err("{\"id\":\"d\",\"fields\":[\"description\"],"
+				"\"detector\":\"whitespace_padding\",\"traits\":"
+				"[\"poisoning\"],\"explain\":\"x\"}"),
+		       "needs params.min_run");
+	CHECK_CONTAINS(load_err("{\"id\":\"d\",\"fields\":[\"verb\"],"
+				"\"detector\":\"ansi_escape\",\"traits\":"
+				"[\"poisoning\"],\"explain\":\"x\"}"),
+		       "raw text fields only");
+}
+
+TEST(bad_json_and_directories)
+{
+	struct errbuf eb = ERRBUF_INIT;
+	struct rules *r;
+	FILE *f;
+	char path[300];
+
+	put("a.json", OKRULE("one"));
+	snprintf(path, sizeof(path), "%s/b.json", dir);
+	f = fopen(path, "w");
+	fputs("{\"rules\":[" OKRULE("two") "]}", f);
+	fclose(f);
+	/* r.json from earlier tests is in the directory too: remove it. */
+	snprintf(path, sizeof(path), "%s/r.json", dir);
+	unlink(path);
+	r = rules_load(dir, &eb);
+	CHECK(r != NULL);
+	CHECK_INT(r ? rules_count(r) : 0, 2);
+	CHECK_INT(r ? rules_nfiles(r) : 0, 2);
+	rules_free(r);
+	/* Two scoring sections. */
+	put("c.json", OKRULE("three"));
+	r = rules_load(dir, &eb);
+	CHECK(r == NULL);
+	CHECK_CONTAINS(eb.msg, "c.json: 'scoring' is given twice");
+	snprintf(path, sizeof(path), "%s/c.json", dir);
+	f = fopen(path, "w");
+	fputs("{\"rules\":[", f);
+	fclose(f);
+	r = rules_load(dir, &eb);
+	CHECK(r == NULL);
+	CHECK_CONTAINS(eb.msg, "c.json: invalid JSON");
+	r = rules_load("/nonexistent/rules", &eb);
+	CHECK(r == NULL);
+	CHECK_CONTAINS(eb.msg, "cannot read rules '/nonexistent/rules'");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/a.json", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/b.json", dir);
+	unlink(path);
+	rmdir(dir);
+}
