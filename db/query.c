@@ -124,7 +124,11 @@ store_servers(struct store *st, const char *rules_version, struct errbuf *eb)
 	list = rows(st, eb,
 		    "SELECT name, title, version, status, error, tool_count,"
 		    " source, transport, endpoint, protocol_version,"
-		    " first_seen, last_attempt, last_success"
+		    " first_seen, last_attempt, last_success,"
+		    " (SELECT coalesce(sum(length(CAST(d.json AS BLOB))), 0)"
+		    "  FROM tools t JOIN definitions d ON d.id = t.def_id"
+		    "  WHERE t.server_id = servers.id AND t.removed_at IS NULL)"
+		    "  AS definition_bytes"
 		    " FROM servers ORDER BY name",
 		    "");
 	if (!list)
@@ -351,6 +355,62 @@ store_changes(struct store *st, int64_t since, const char *rules_version,
 	if (!list)
 		return NULL;
 	return json_pack("{s:o}", "changes", list);
+}
+
+int
+store_each_server_tools(struct store *st, const char *rules_version,
+			int (*fn)(void *ctx, json_t *server), void *ctx,
+			struct errbuf *eb)
+{
+	static const char sql[] =
+		"SELECT s.name, t.name, d.hash, v.json"
+		" FROM servers s JOIN tools t ON t.server_id = s.id"
+		"  AND t.removed_at IS NULL"
+		" JOIN definitions d ON d.id = t.def_id"
+		" LEFT JOIN verdicts v ON v.def_id = t.def_id"
+		"  AND v.rules_version = ?1"
+		" ORDER BY s.name, t.name";
+	sqlite3 *db = store_db(st);
+	sqlite3_stmt *s = NULL;
+	json_t *cur = NULL;
+	int rc, ret = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+		errbuf_set(eb, "cannot prepare query: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	if (rules_version)
+		sqlite3_bind_text(s, 1, rules_version, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+		const char *vj = (const char *)sqlite3_column_text(s, 3);
+		json_t *v = vj ? json_loads(vj, 0, NULL) : NULL;
+
+		if (!cur || strcmp(json_get_str(cur, "name"), name) != 0) {
+			if (cur && fn(ctx, cur) < 0)
+				goto out;
+			json_decref(cur);
+			cur = json_pack("{s:s,s:[]}", "name", name, "tools");
+		}
+		json_array_append_new(
+			json_object_get(cur, "tools"),
+			json_pack("{s:s,s:s,s:o}", "name",
+				  (const char *)sqlite3_column_text(s, 1),
+				  "hash",
+				  (const char *)sqlite3_column_text(s, 2),
+				  "verdict", v ? v : json_null()));
+	}
+	if (rc != SQLITE_DONE) {
+		errbuf_set(eb, "query failed: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	if (cur && fn(ctx, cur) < 0)
+		goto out;
+	ret = 0;
+out:
+	json_decref(cur);
+	sqlite3_finalize(s);
+	return ret;
 }
 
 json_t *

@@ -168,4 +168,14 @@ json_t *store_changes(struct store *st, int64_t since,
 json_t *store_catalog(struct store *st, const char *rules_version,
 		      const char *only_server, struct errbuf *eb);
 
+/*
+ * Stream the catalog one server at a time, in name order: fn gets
+ * {"name":..,"tools":[{"name","hash","verdict"}]} (borrowed for the call)
+ * and returns -1 to stop.  Servers without present tools are skipped.
+ * Memory stays bounded by the largest server, whatever the catalog size.
+ */
+int store_each_server_tools(struct store *st, const char *rules_version,
+			    int (*fn)(void *ctx, json_t *server), void *ctx,
+			    struct errbuf *eb);
+
 #endif
