@@ -31,7 +31,7 @@ LIBS     := $(PKG_LIBS) -lpthread -lm
 
 MODULES  := util crawler classifier db report server cli
 SRCS     := $(wildcard $(addsuffix /*.c,$(MODULES)))
-LIB_SRCS := $(filter-out cli/main.c,$(SRCS))
+LIB_SRCS := $(filter-out cli/%,$(SRCS))
 OBJS     := $(SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 BIN      := $(BUILD)/mcprisk
