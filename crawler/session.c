@@ -475,6 +475,10 @@ session_receive_text(struct session *s, const char *p, size_t n,
 		return;
 	}
 	j = json_load_strict(p, n, &eb);
+	if (!j && lenient && p[i] == '[') {
+		s->nonjson++; /* "[info] ready": a log line, not a batch */
+		return;
+	}
 	if (!j) {
 		session_fail(s, CRAWL_PROTOCOL_ERROR, "invalid JSON message: %s",
 			     eb.msg);

@@ -66,9 +66,10 @@ void session_receive(struct session *s, const json_t *msg);
 
 /*
  * Parse p[0..n) as JSON and receive it.  With lenient set (stdio), text
- * that does not start like JSON is skipped and counted as a non-JSON line;
- * otherwise, and for anything that starts like JSON but does not parse,
- * the session fails with protocol_error.
+ * that does not start with "{" or "[", or starts with "[" but does not
+ * parse (a "[info] ..." log line), is skipped and counted as a non-JSON
+ * line; otherwise, and for an object that does not parse (duplicate keys,
+ * truncation), the session fails with protocol_error.
  */
 void session_receive_text(struct session *s, const char *p, size_t n,
 			  bool lenient);
