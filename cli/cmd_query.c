@@ -53,13 +53,21 @@ add_grades(struct store *st, const char *rules_version, json_t *res,
 		size_t n = (size_t)json_integer_value(
 			json_object_get(row, "tool_count"));
 
-		if (rules_version) {
+		bool never = json_is_null(json_object_get(row, "last_success"));
+
+		/* A server never fetched has no grade, not an A. */
+		if (rules_version && never) {
+			json_object_set_new(row, "grade", json_null());
+			json_object_set_new(row, "grade_reason",
+					    json_string("never fetched"));
+		} else if (rules_version) {
 			json_object_set_new(row, "grade",
 					    json_string(g ? json_get_str(g, "grade") : "A"));
 			json_object_set_new(row, "grade_reason",
 					    json_string(g ? json_get_str(g, "reason") : "no tools"));
 		}
 		json_object_set_new(row, "tokens",
+				    never ? json_null() :
 				    json_integer((json_int_t)grade_tokens_for_def_bytes(bytes, n)));
 		json_object_del(row, "definition_bytes");
 	}

@@ -453,3 +453,102 @@ store_catalog(struct store *st, const char *rules_version,
 	json_decref(flat);
 	return json_pack("{s:o}", "servers", servers);
 }
+
+int
+store_meta_get(struct store *st, const char *key, char **value,
+	       struct errbuf *eb)
+{
+	json_t *r = rows(st, eb, "SELECT value FROM meta WHERE key = ?1", "t",
+			 key);
+
+	*value = NULL;
+	if (!r)
+		return -1;
+	if (json_array_size(r))
+		*value = xstrdup(json_get_str(json_array_get(r, 0), "value"));
+	json_decref(r);
+	return 0;
+}
+
+static int
+exec_bound(struct store *st, struct errbuf *eb, const char *sql,
+	   const char *a, const char *b, const char *c)
+{
+	sqlite3 *db = store_db(st);
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+		errbuf_set(eb, "cannot prepare statement: %s",
+			   sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_bind_text(s, 1, a, -1, SQLITE_TRANSIENT);
+	if (b)
+		sqlite3_bind_text(s, 2, b, -1, SQLITE_TRANSIENT);
+	if (c)
+		sqlite3_bind_text(s, 3, c, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		errbuf_set(eb, "cannot write: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_meta_set(struct store *st, const char *key, const char *value,
+	       struct errbuf *eb)
+{
+	return exec_bound(st, eb,
+			  "INSERT INTO meta (key, value) VALUES (?1, ?2)"
+			  " ON CONFLICT (key) DO UPDATE SET value = ?2",
+			  key, value, NULL);
+}
+
+int
+store_registry_put(struct store *st, const char *registry, const char *name,
+		   const json_t *target, struct errbuf *eb)
+{
+	char *js = json_canonical(target);
+	int r;
+
+	r = exec_bound(st, eb,
+		       "INSERT INTO registry_targets (name, registry, target)"
+		       " VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE"
+		       " SET registry = ?2, target = ?3",
+		       name, registry, js);
+	free(js);
+	return r;
+}
+
+int
+store_registry_delete(struct store *st, const char *registry,
+		      const char *name, struct errbuf *eb)
+{
+	return exec_bound(st, eb,
+			  "DELETE FROM registry_targets WHERE name = ?1"
+			  " AND registry = ?2",
+			  name, registry, NULL);
+}
+
+json_t *
+store_registry_targets(struct store *st, const char *registry,
+		       struct errbuf *eb)
+{
+	json_t *r, *row, *out;
+	size_t i;
+
+	r = rows(st, eb,
+		 "SELECT target AS target_json FROM registry_targets"
+		 " WHERE registry = ?1 ORDER BY name",
+		 "t", registry);
+	if (!r)
+		return NULL;
+	out = json_array();
+	json_array_foreach(r, i, row)
+		json_array_append(out, json_object_get(row, "target"));
+	json_decref(r);
+	return out;
+}
