@@ -656,7 +656,7 @@ static void
 fail_auth(struct http_conn *c, struct http_req *r)
 {
 	json_t *d = session_details(c->s);
-	const char *rm;
+	const char *rm, *scheme;
 
 	json_object_set_new(d, "http_status", json_integer(r->status));
 	if (r->www_auth) {
@@ -667,11 +667,11 @@ fail_auth(struct http_conn *c, struct http_req *r)
 		parse_www_auth(d, r->www_auth);
 	}
 	rm = json_get_str(d, "resource_metadata");
-	session_fail(c->s, CRAWL_AUTH_REQUIRED,
-		     "HTTP %ld from %s %s%s%s%s%s", r->status, method_of(r),
-		     r->url, r->www_auth ? ": " : "",
-		     r->www_auth ? json_get_str(d, "scheme") ? json_get_str(d, "scheme") : "" : "",
-		     rm ? " resource_metadata=" : "", rm ? rm : "");
+	scheme = json_get_str(d, "scheme");
+	session_fail(c->s, CRAWL_AUTH_REQUIRED, "HTTP %ld from %s %s%s%s%s%s",
+		     r->status, method_of(r), r->url, scheme ? ": " : "",
+		     scheme ? scheme : "", rm ? " resource_metadata=" : "",
+		     rm ? rm : "");
 }
 
 /* A short printable excerpt of an error body. */
