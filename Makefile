@@ -96,6 +96,10 @@ unit: $(UNIT_BINS)
 bench: deps all
 	@sh bench/run.sh
 
+# Classifier quality on the labelled tools in tests/data/eval/.
+eval: all
+	@python3 tests/eval/eval.py --mcprisk ./mcprisk --rules data/rules
+
 clean:
 	rm -rf build mcprisk
 
