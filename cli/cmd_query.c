@@ -356,32 +356,86 @@ print_verdict(const char *server, const json_t *v)
 	printf("\n\n");
 }
 
+/* risk --top N: the riskiest tools of the whole catalog. */
+static int
+risk_top(struct app *app, struct store *st, int n)
+{
+	static const char *const head[] = { "SCORE", "RISK", "CATEGORY",
+					    "SERVER", "TOOL", "WHY" };
+	struct errbuf eb = ERRBUF_INIT;
+	struct table *t;
+	json_t *res, *row;
+	size_t i;
+
+	if (!query_rules_version(app))
+		return EXIT_RUNTIME;
+	res = store_top(st, query_rules_version(app), n, &eb);
+	if (!res) {
+		cli_error("%s", eb.msg);
+		return EXIT_RUNTIME;
+	}
+	if (app->json) {
+		json_print(stdout, res);
+		json_decref(res);
+		return EXIT_OK;
+	}
+	t = table_new(6, head);
+	table_set_max(t, 3, 24);
+	table_set_max(t, 4, 36);
+	table_set_max(t, 5, 60);
+	json_array_foreach(json_object_get(res, "tools"), i, row) {
+		char score[16];
+
+		int_cell(score, sizeof(score), json_object_get(row, "score"));
+		table_add(t, (const char *const[]){ score, json_get_str(row, "risk"),
+						    json_get_str(row, "category"),
+						    json_get_str(row, "server"),
+						    json_get_str(row, "tool"),
+						    json_get_str(row, "rationale") });
+	}
+	table_print(t, stdout);
+	table_free(t);
+	json_decref(res);
+	return EXIT_OK;
+}
+
 int
 cmd_risk(int argc, char **argv, struct app *app)
 {
 	static const struct option opts[] = {
 		{ "server", required_argument, NULL, 's' },
+		{ "top", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char usage_text[] = "risk TOOL [--server S]";
+	static const char usage_text[] = "risk TOOL [--server S] | risk --top N";
 	struct errbuf eb = ERRBUF_INIT;
 	const char *server = NULL;
+	long long top = 0;
 	struct store *st;
 	json_t *res, *row;
 	size_t i;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
-		if (c != 's')
+	while ((c = getopt_long(argc, argv, "s:t:h", opts, NULL)) != -1) {
+		if (c == 's') {
+			server = optarg;
+		} else if (c == 't') {
+			if (parse_ll(optarg, 1, 10000, &top, &eb) < 0) {
+				cli_error("--top: %s", eb.msg);
+				return cli_usage(usage_text);
+			}
+		} else {
 			return cli_usage(usage_text);
-		server = optarg;
+		}
 	}
-	if (optind != argc - 1)
+	if (top ? (optind != argc || server) : optind != argc - 1)
 		return cli_usage(usage_text);
 	if (!(st = app_store(app, true)))
 		return EXIT_RUNTIME;
+	if (top)
+		return risk_top(app, st, (int)top);
 	res = store_tool(st, argv[optind], server, query_rules_version(app),
 			 &eb);
 	if (!res) {

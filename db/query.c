@@ -552,3 +552,25 @@ store_registry_targets(struct store *st, const char *registry,
 	json_decref(r);
 	return out;
 }
+
+json_t *
+store_top(struct store *st, const char *rules_version, int limit,
+	  struct errbuf *eb)
+{
+	json_t *list;
+
+	list = rows(st, eb,
+		    "SELECT s.name AS server, t.name AS tool, v.category,"
+		    " v.risk, v.score, v.confidence,"
+		    " json_extract(v.json, '$.rationale') AS rationale"
+		    " FROM tools t JOIN servers s ON s.id = t.server_id"
+		    " JOIN verdicts v ON v.def_id = t.def_id"
+		    "  AND v.rules_version = ?1"
+		    " WHERE t.removed_at IS NULL"
+		    " ORDER BY v.score DESC, v.confidence DESC, s.name, t.name"
+		    " LIMIT ?2",
+		    "tn", rules_version, limit);
+	if (!list)
+		return NULL;
+	return json_pack("{s:o}", "tools", list);
+}

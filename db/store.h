@@ -178,6 +178,11 @@ int store_each_server_tools(struct store *st, const char *rules_version,
 			    int (*fn)(void *ctx, json_t *server), void *ctx,
 			    struct errbuf *eb);
 
+/* The riskiest present tools, highest score first:
+   {"tools":[{server,tool,category,risk,score,confidence,rationale}]}. */
+json_t *store_top(struct store *st, const char *rules_version, int limit,
+		  struct errbuf *eb);
+
 /* A small persistent setting (e.g. a registry's last sync time); *value
    is new or NULL when unset. */
 int store_meta_get(struct store *st, const char *key, char **value,

@@ -1,15 +1,16 @@
 #!/bin/sh
 # Regenerate the bundled snapshot: install the pinned servers listed in
 # servers.json (package.json + package-lock.json pin them) and let mcprisk's
-# own crawler fetch each one's tool manifest into <name>.json.
+# own crawler fetch each one's tool manifest into ../snapshot/<name>.json.
 #
-# Usage: MCPRISK=/path/to/mcprisk data/snapshot/regenerate.sh [NAME...]
+# Usage: MCPRISK=/path/to/mcprisk data/servers/regenerate.sh [NAME...]
 # Needs node, npm and python3. Only the npm registry is contacted, by npm ci;
 # the servers are started with dummy credentials and only asked tools/list.
 # Install scripts are not run: no server here needs them to list its tools.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
+snap=$(cd "$here/../snapshot" && pwd)
 : "${MCPRISK:?set MCPRISK to the mcprisk binary}"
 case $MCPRISK in /*) ;; *) MCPRISK=$(pwd)/$MCPRISK ;; esac
 
@@ -37,11 +38,11 @@ printf '%s\n' "$list" | while IFS= read -r line; do
 	eval "set -- $line"
 	name=$1
 	shift
-	if "$MCPRISK" fetch "$@" >"$name.json.tmp"; then
-		mv "$name.json.tmp" "$name.json"
+	if "$MCPRISK" fetch "$@" >"$snap/$name.json.tmp"; then
+		mv "$snap/$name.json.tmp" "$snap/$name.json"
 		echo "ok      $name" >&2
 	else
-		rm -f "$name.json.tmp"
+		rm -f "$snap/$name.json.tmp"
 		echo "FAILED  $name (kept the previous $name.json)" >&2
 		failed=$((failed + 1))
 	fi
