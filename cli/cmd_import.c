@@ -15,9 +15,6 @@
 #include "cli/ingest.h"
 #include "crawler/manifest.h"
 #include "db/store.h"
-#include "util/buf.h"
-#include "util/fileio.h"
-#include "util/hash.h"
 #include "util/term.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -81,7 +78,8 @@ collect(const char *path, struct strvec *files)
 		strvec_push(&found, xasprintf("%s/%s", path, de->d_name));
 	}
 	closedir(d);
-	qsort(found.v, found.n, sizeof(*found.v), cmp_str);
+	if (found.n > 1)
+		qsort(found.v, found.n, sizeof(*found.v), cmp_str);
 	for (i = 0; i < found.n; i++)
 		strvec_push(files, found.v[i]);
 	free(found.v);
@@ -113,7 +111,7 @@ cmd_import(int argc, char **argv, struct app *app)
 	struct strvec files = { 0 };
 	struct ingest *ing = NULL;
 	const char *server = NULL;
-	struct buf body = BUF_INIT(MANIFEST_MAX_BYTES);
+	char **names = NULL;
 	int c, i, ret = EXIT_RUNTIME, bad = 0;
 	size_t f;
 
@@ -139,43 +137,21 @@ cmd_import(int argc, char **argv, struct app *app)
 	ing = ingest_new(app, "import");
 	if (!ing)
 		goto out;
-	for (f = 0; f < files.n; f++) {
-		const char *path = files.v[f];
-		struct errbuf eb = ERRBUF_INIT;
-		char *fallback = server ? xstrdup(server) : name_from_path(path);
-		char key[SHA256_HEX_LEN + 1];
-		struct buf keybuf = BUF_INIT(MANIFEST_MAX_BYTES + 4096);
-		int r;
-
-		if (file_read_capped(path, MANIFEST_MAX_BYTES, &body, &eb) < 0) {
-			cli_error("%s", eb.msg);
-			bad++;
-			free(fallback);
-			continue;
-		}
-		/* The same bytes named the same way are the same manifest:
-		   skip them without parsing. */
-		buf_append(&keybuf, body.data, body.len);
-		buf_putc(&keybuf, '\0');
-		buf_puts(&keybuf, fallback);
-		sha256_hex(keybuf.data, keybuf.len, key);
-		buf_release(&keybuf);
-		r = ingest_file(ing, path, body.data, body.len, fallback, key,
-				&eb);
-		if (r < 0) {
-			cli_error("%s", eb.msg);
-			bad++;
-		}
-		free(fallback);
-	}
+	names = xcalloc(files.n + 1, sizeof(*names));
+	for (f = 0; f < files.n; f++)
+		names[f] = server ? xstrdup(server) : name_from_path(files.v[f]);
+	bad = ingest_files(ing, files.v, names, files.n);
 	if (ingest_finish(ing, bad ? "partial" : "ok") < 0)
 		goto out;
 	ret = bad ? EXIT_RUNTIME : EXIT_OK;
 out:
 	ingest_free(ing);
-	for (f = 0; f < files.n; f++)
+	for (f = 0; f < files.n; f++) {
 		free(files.v[f]);
+		if (names)
+			free(names[f]);
+	}
 	free(files.v);
-	buf_release(&body);
+	free(names);
 	return ret;
 }

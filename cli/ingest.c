@@ -3,14 +3,19 @@
  * created on the first write, so an import of files the catalog already
  * holds leaves the database untouched.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "classifier/classify.h"
 #include "classifier/rules.h"
 #include "classifier/verdict.h"
 #include "cli/ingest.h"
+#include "util/buf.h"
+#include "util/fileio.h"
+#include "util/hash.h"
 #include "util/json.h"
 #include "util/term.h"
 #include "util/xalloc.h"
@@ -138,28 +143,26 @@ ingest_failure(struct ingest *ing, const struct server_info *info,
 	return store_put_failure(ing->st, info, status, error, eb);
 }
 
-int
-ingest_file(struct ingest *ing, const char *path, const char *body,
-	    size_t len, const char *fallback_name, const char *key,
-	    struct errbuf *eb)
+static void
+count_skipped(struct ingest *ing)
 {
-	struct manifest m = MANIFEST_INIT;
+	ing->files_skipped++;
+	ing->stats.servers_unchanged++;
+	ing->stats.servers_ok++;
+}
+
+/* Write one parsed manifest file (pv: verdicts computed ahead, or NULL). */
+static int
+put_parsed(struct ingest *ing, const char *path, const struct manifest *mp,
+	   const struct put_verdicts *pv, const char *fallback_name,
+	   const char *key, struct errbuf *eb)
+{
+	const struct manifest m = *mp;
 	struct server_info info = { 0 };
 	struct put_result res;
 	char *source = NULL;
 	int ret = -1;
 
-	if (store_has_source(ing->st, key)) {
-		ing->files_skipped++;
-		ing->stats.servers_unchanged++;
-		ing->stats.servers_ok++;
-		return 0;
-	}
-	if (manifest_parse(body, len, &m, eb) < 0) {
-		errbuf_prefix(eb, "%s", path);
-		ing->stats.servers_failed++;
-		return -1;
-	}
 	source = xasprintf("import:%s", path);
 	info.name = m.server_name ? m.server_name : fallback_name;
 	info.source = source;
@@ -176,8 +179,8 @@ ingest_file(struct ingest *ing, const char *path, const char *body,
 	}
 	if (ensure_run(ing, eb) < 0)
 		goto out;
-	if (store_put_manifest(ing->st, ing->run, &info, &m, key, false, &res,
-			       eb) < 0) {
+	if (store_put_manifest_verdicts(ing->st, ing->run, &info, &m, pv, key,
+					false, &res, eb) < 0) {
 		errbuf_prefix(eb, "%s", path);
 		ing->stats.servers_failed++;
 		goto out;
@@ -192,8 +195,246 @@ ingest_file(struct ingest *ing, const char *path, const char *body,
 	ret = 0;
 out:
 	free(source);
+	return ret;
+}
+
+int
+ingest_file(struct ingest *ing, const char *path, const char *body,
+	    size_t len, const char *fallback_name, const char *key,
+	    struct errbuf *eb)
+{
+	struct manifest m = MANIFEST_INIT;
+	int ret;
+
+	if (store_has_source(ing->st, key)) {
+		count_skipped(ing);
+		return 0;
+	}
+	if (manifest_parse(body, len, &m, eb) < 0) {
+		errbuf_prefix(eb, "%s", path);
+		ing->stats.servers_failed++;
+		return -1;
+	}
+	ret = put_parsed(ing, path, &m, NULL, fallback_name, key, eb);
 	manifest_release(&m);
 	return ret;
+}
+
+/*
+ * The parallel file pipeline.  Workers claim files in order, at most
+ * PIPE_WINDOW ahead of the writer, and fill a slot each; the writer (the
+ * calling thread, which owns the read-write connection) consumes slots in
+ * order, so the result is the same as a sequential import.
+ */
+
+/* Files in flight between the workers and the writer. */
+#define PIPE_WINDOW 256
+/* Most worker threads. */
+#define PIPE_MAX_WORKERS 8
+
+struct slot {
+	bool ready;
+	bool skip;          /* the catalog already holds these bytes */
+	bool failed;
+	struct manifest m;
+	json_t **verdicts;  /* per tool, new or NULL */
+	char key[SHA256_HEX_LEN + 1];
+	struct errbuf eb;
+};
+
+struct pipe {
+	struct ingest *ing;
+	char *const *paths;
+	char *const *names;
+	size_t n;
+	struct slot *slots;  /* PIPE_WINDOW of them, indexed i % window */
+	size_t next;         /* next file to claim */
+	size_t consumed;     /* files the writer has finished */
+	bool stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+/* Read, identify, and unless unchanged parse and classify file i. */
+static void
+prepare(struct pipe *p, struct store *ro, struct classifier *c,
+	struct buf *body, struct slot *sl, size_t i)
+{
+	const char *rv = rules_version(p->ing->rules);
+	struct buf kb = BUF_INIT(MANIFEST_MAX_BYTES + 4096);
+	size_t t;
+
+	if (file_read_capped(p->paths[i], MANIFEST_MAX_BYTES, body, &sl->eb) <
+	    0) {
+		sl->failed = true;
+		return;
+	}
+	/* The same bytes named the same way are the same manifest. */
+	buf_append(&kb, body->data, body->len);
+	buf_putc(&kb, '\0');
+	buf_puts(&kb, p->names[i]);
+	sha256_hex(kb.data, kb.len, sl->key);
+	buf_release(&kb);
+	if (ro && store_has_source(ro, sl->key)) {
+		sl->skip = true;
+		return;
+	}
+	if (manifest_parse(body->data, body->len, &sl->m, &sl->eb) < 0) {
+		errbuf_prefix(&sl->eb, "%s", p->paths[i]);
+		sl->failed = true;
+		return;
+	}
+	sl->verdicts = xcalloc(sl->m.ntools + 1, sizeof(*sl->verdicts));
+	for (t = 0; t < sl->m.ntools; t++) {
+		struct verdict v;
+
+		if (ro && store_has_verdict(ro, sl->m.tools[t].hash, rv))
+			continue;
+		if (classify_tool(c, sl->m.tools[t].definition, &v, &sl->eb) <
+		    0) {
+			/* Left for the pass at the end, which reports it. */
+			errbuf_clear(&sl->eb);
+			continue;
+		}
+		sl->verdicts[t] = verdict_to_json(&v);
+		verdict_release(&v);
+	}
+}
+
+static void *
+worker(void *arg)
+{
+	struct pipe *p = arg;
+	struct errbuf eb = ERRBUF_INIT;
+	struct store *ro = store_open(store_path(p->ing->st), STORE_READONLY,
+				      &eb);
+	struct classifier *c = classifier_new(p->ing->rules);
+	struct buf body = BUF_INIT(MANIFEST_MAX_BYTES);
+
+	for (;;) {
+		struct slot *sl;
+		size_t i;
+
+		pthread_mutex_lock(&p->mu);
+		while (!p->stop && p->next < p->n &&
+		       p->next >= p->consumed + PIPE_WINDOW)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->stop || p->next >= p->n) {
+			pthread_mutex_unlock(&p->mu);
+			break;
+		}
+		i = p->next++;
+		pthread_mutex_unlock(&p->mu);
+
+		sl = &p->slots[i % PIPE_WINDOW];
+		prepare(p, ro, c, &body, sl, i);
+		pthread_mutex_lock(&p->mu);
+		sl->ready = true;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	buf_release(&body);
+	classifier_free(c);
+	store_free(ro);
+	return NULL;
+}
+
+static void
+slot_clear(struct slot *sl)
+{
+	size_t t;
+
+	for (t = 0; sl->verdicts && t < sl->m.ntools; t++)
+		json_decref(sl->verdicts[t]);
+	free(sl->verdicts);
+	manifest_release(&sl->m);
+	memset(sl, 0, sizeof(*sl));
+}
+
+int
+ingest_files(struct ingest *ing, char *const *paths,
+	     char *const *fallback_names, size_t n)
+{
+	pthread_t tids[PIPE_MAX_WORKERS];
+	struct pipe p = { 0 };
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nworkers, w, i;
+	int bad = 0;
+
+	/* The writer needs a core too; one worker is the least. */
+	nworkers = ncpu > 2 ? (size_t)ncpu - 1 : 1;
+	if (nworkers > PIPE_MAX_WORKERS)
+		nworkers = PIPE_MAX_WORKERS;
+	if (nworkers > n)
+		nworkers = n ? n : 1;
+	p.ing = ing;
+	p.paths = paths;
+	p.names = fallback_names;
+	p.n = n;
+	p.slots = xcalloc(PIPE_WINDOW, sizeof(*p.slots));
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.cv, NULL);
+	/* Workers open their own read-only connections: make sure the file
+	   and its schema exist first. */
+	for (w = 0; w < nworkers; w++)
+		if (pthread_create(&tids[w], NULL, worker, &p) != 0)
+			break;
+	nworkers = w;
+	for (i = 0; i < n; i++) {
+		struct slot *sl = &p.slots[i % PIPE_WINDOW];
+		struct errbuf eb = ERRBUF_INIT;
+
+		pthread_mutex_lock(&p.mu);
+		if (nworkers == 0 && !sl->ready) {
+			/* No thread could start: do the work here. */
+			pthread_mutex_unlock(&p.mu);
+			p.next = i + 1;
+			{
+				struct classifier *c = classifier_new(ing->rules);
+				struct buf body = BUF_INIT(MANIFEST_MAX_BYTES);
+
+				prepare(&p, ing->st, c, &body, sl, i);
+				buf_release(&body);
+				classifier_free(c);
+			}
+			pthread_mutex_lock(&p.mu);
+		}
+		while (!sl->ready)
+			pthread_cond_wait(&p.cv, &p.mu);
+		pthread_mutex_unlock(&p.mu);
+
+		if (sl->failed) {
+			cli_error("%s", sl->eb.msg);
+			ing->stats.servers_failed++;
+			bad++;
+		} else if (sl->skip || store_has_source(ing->st, sl->key)) {
+			count_skipped(ing);
+		} else {
+			struct put_verdicts pv = { rules_version(ing->rules),
+						   sl->verdicts };
+
+			if (put_parsed(ing, paths[i], &sl->m, &pv,
+				       fallback_names[i], sl->key, &eb) < 0) {
+				cli_error("%s", eb.msg);
+				bad++;
+			}
+		}
+		slot_clear(sl);
+		pthread_mutex_lock(&p.mu);
+		p.consumed = i + 1;
+		pthread_cond_broadcast(&p.cv);
+		pthread_mutex_unlock(&p.mu);
+	}
+	pthread_mutex_lock(&p.mu);
+	p.stop = true;
+	pthread_cond_broadcast(&p.cv);
+	pthread_mutex_unlock(&p.mu);
+	for (w = 0; w < nworkers; w++)
+		pthread_join(tids[w], NULL);
+	pthread_mutex_destroy(&p.mu);
+	pthread_cond_destroy(&p.cv);
+	free(p.slots);
+	return bad;
 }
 
 struct classify_ctx {

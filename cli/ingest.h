@@ -27,6 +27,15 @@ int ingest_file(struct ingest *ing, const char *path, const char *body,
 		size_t len, const char *fallback_name, const char *key,
 		struct errbuf *eb);
 
+/*
+ * Saved manifest files, in order: read, skipped when unchanged, parsed and
+ * classified on worker threads, written in order on this thread.  The
+ * server of paths[i] is named by its snapshot, else fallback_names[i].
+ * Returns the number of files that failed (each error already printed).
+ */
+int ingest_files(struct ingest *ing, char *const *paths,
+		 char *const *fallback_names, size_t n);
+
 /* A good manifest fetched from a server (refresh). */
 int ingest_manifest(struct ingest *ing, const struct server_info *info,
 		    const struct manifest *m, struct errbuf *eb);

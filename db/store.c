@@ -44,6 +44,8 @@ enum stmt_id {
 	Q_RUN_FINISH,
 	Q_UNCLASSIFIED,
 	Q_VERDICT_PUT,
+	Q_VERDICT_PUT_ID,
+	Q_HAS_VERDICT,
 	Q__COUNT
 };
 
@@ -116,6 +118,13 @@ static const char *const stmt_sql[Q__COUNT] = {
 		"INSERT OR REPLACE INTO verdicts (def_id, rules_version, category,"
 		" risk, score, confidence, json) SELECT id, ?2, ?3, ?4, ?5, ?6, ?7"
 		" FROM definitions WHERE hash = ?1",
+	[Q_VERDICT_PUT_ID] =
+		"INSERT OR IGNORE INTO verdicts (def_id, rules_version,"
+		" category, risk, score, confidence, json)"
+		" VALUES (?1,?2,?3,?4,?5,?6,?7)",
+	[Q_HAS_VERDICT] =
+		"SELECT 1 FROM definitions d JOIN verdicts v ON v.def_id = d.id"
+		" AND v.rules_version = ?2 WHERE d.hash = ?1",
 };
 
 struct store {
@@ -564,7 +573,8 @@ load_old_tools(struct store *st, int64_t server_id, struct old_tool **out,
 	}
 	/* SQLite's ORDER BY uses BINARY collation, the same as strcmp, but
 	   sort anyway so the lookup never depends on it. */
-	qsort(*out, *n, sizeof(**out), cmp_old_tool);
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), cmp_old_tool);
 	return 0;
 }
 
@@ -785,10 +795,51 @@ set_good(struct store *st, int64_t id, const struct manifest *m,
 	return step_done(st, s, eb, "cannot update server");
 }
 
+/* Store a verdict computed ahead of time for a definition row. */
+static int
+put_verdict_id(struct store *st, int64_t def_id, const char *rules_version,
+	       const json_t *v, struct errbuf *eb)
+{
+	sqlite3_stmt *s = stmt(st, Q_VERDICT_PUT_ID, eb);
+	char *js;
+	int ret;
+
+	if (!s)
+		return -1;
+	js = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	sqlite3_bind_int64(s, 1, def_id);
+	bind_text(s, 2, rules_version);
+	bind_text(s, 3, json_get_str(v, "category"));
+	bind_text(s, 4, json_get_str(v, "risk"));
+	sqlite3_bind_int64(s, 5, json_integer_value(json_object_get(v, "score")));
+	sqlite3_bind_double(s, 6,
+			    json_number_value(json_object_get(v, "confidence")));
+	bind_text(s, 7, js);
+	ret = step_done(st, s, eb, "cannot store verdict");
+	free(js);
+	return ret;
+}
+
+bool
+store_has_verdict(struct store *st, const char *hash,
+		  const char *rules_version)
+{
+	sqlite3_stmt *s = stmt(st, Q_HAS_VERDICT, NULL);
+	bool found;
+
+	if (!s)
+		return false;
+	bind_text(s, 1, hash);
+	bind_text(s, 2, rules_version);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return found;
+}
+
 static int
 write_tools(struct store *st, int64_t run, int64_t id, bool had_manifest,
-	    const struct manifest *m, struct put_result *res,
-	    struct errbuf *eb)
+	    const struct manifest *m, const struct put_verdicts *pv,
+	    struct put_result *res, struct errbuf *eb)
 {
 	struct buf words = BUF_INIT((size_t)MANIFEST_MAX_NAME * 2 + 16);
 	struct old_tool *old = NULL, key, *o;
@@ -806,8 +857,13 @@ write_tools(struct store *st, int64_t run, int64_t id, bool had_manifest,
 
 		if (put_definition(st, t, &words, &def_id, eb) < 0)
 			goto out;
+		if (pv && pv->verdicts[i] &&
+		    put_verdict_id(st, def_id, pv->rules_version,
+				   pv->verdicts[i], eb) < 0)
+			goto out;
 		key.name = (char *)t->name;
-		o = bsearch(&key, old, nold, sizeof(*old), cmp_old_tool);
+		o = nold ? bsearch(&key, old, nold, sizeof(*old), cmp_old_tool)
+			 : NULL;
 		if (o)
 			o->seen = true;
 		if (!o || o->removed) {
@@ -859,6 +915,18 @@ store_put_manifest(struct store *st, int64_t run,
 		   const char *source_key, bool touch, struct put_result *res,
 		   struct errbuf *eb)
 {
+	return store_put_manifest_verdicts(st, run, info, m, NULL, source_key,
+					   touch, res, eb);
+}
+
+int
+store_put_manifest_verdicts(struct store *st, int64_t run,
+			    const struct server_info *info,
+			    const struct manifest *m,
+			    const struct put_verdicts *pv,
+			    const char *source_key, bool touch,
+			    struct put_result *res, struct errbuf *eb)
+{
 	char *old_hash = NULL;
 	int64_t id;
 	int ret = -1;
@@ -884,7 +952,7 @@ store_put_manifest(struct store *st, int64_t run,
 		    step_done(st, s, eb, "cannot update server") < 0)
 			goto out;
 	} else {
-		if (write_tools(st, run, id, old_hash != NULL, m, res, eb) < 0 ||
+		if (write_tools(st, run, id, old_hash != NULL, m, pv, res, eb) < 0 ||
 		    set_good(st, id, m, source_key, eb) < 0)
 			goto out;
 	}

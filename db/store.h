@@ -103,6 +103,28 @@ int store_put_manifest(struct store *st, int64_t run,
 		       const char *source_key, bool touch,
 		       struct put_result *res, struct errbuf *eb);
 
+/* Verdicts computed before the write, one per manifest tool (NULL where
+   none), all under rules_version; borrowed. */
+struct put_verdicts {
+	const char *rules_version;
+	json_t *const *verdicts;
+};
+
+/*
+ * store_put_manifest, also storing the given verdicts of definitions the
+ * catalog did not hold yet (so importers can classify on other threads).
+ */
+int store_put_manifest_verdicts(struct store *st, int64_t run,
+				const struct server_info *info,
+				const struct manifest *m,
+				const struct put_verdicts *pv,
+				const char *source_key, bool touch,
+				struct put_result *res, struct errbuf *eb);
+
+/* Does the definition with this hash have a verdict under rules_version? */
+bool store_has_verdict(struct store *st, const char *hash,
+		       const char *rules_version);
+
 /*
  * Record a failed attempt: the server keeps its last good tools; only its
  * status, error and last attempt change (the server is created if new).
