@@ -109,6 +109,18 @@ warn_nonstandard(const struct ingest *ing, const char *where,
 	}
 }
 
+/* Add one successful write to the run's counters. */
+static void
+count_put(struct ingest *ing, const struct put_result *res)
+{
+	ing->stats.servers_ok++;
+	if (res->unchanged)
+		ing->stats.servers_unchanged++;
+	ing->stats.tools_added += res->added;
+	ing->stats.tools_removed += res->removed;
+	ing->stats.tools_changed += res->changed;
+}
+
 int
 ingest_manifest(struct ingest *ing, const struct server_info *info,
 		const struct manifest *m, struct errbuf *eb)
@@ -123,12 +135,7 @@ ingest_manifest(struct ingest *ing, const struct server_info *info,
 		ing->stats.servers_failed++;
 		return -1;
 	}
-	ing->stats.servers_ok++;
-	if (res.unchanged)
-		ing->stats.servers_unchanged++;
-	ing->stats.tools_added += res.added;
-	ing->stats.tools_removed += res.removed;
-	ing->stats.tools_changed += res.changed;
+	count_put(ing, &res);
 	warn_nonstandard(ing, info->name, m);
 	return 0;
 }
@@ -185,12 +192,7 @@ put_parsed(struct ingest *ing, const char *path, const struct manifest *mp,
 		ing->stats.servers_failed++;
 		goto out;
 	}
-	ing->stats.servers_ok++;
-	if (res.unchanged)
-		ing->stats.servers_unchanged++;
-	ing->stats.tools_added += res.added;
-	ing->stats.tools_removed += res.removed;
-	ing->stats.tools_changed += res.changed;
+	count_put(ing, &res);
 	warn_nonstandard(ing, path, &m);
 	ret = 0;
 out:

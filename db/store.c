@@ -43,7 +43,6 @@ enum stmt_id {
 	Q_RUN_BEGIN,
 	Q_RUN_FINISH,
 	Q_UNCLASSIFIED,
-	Q_VERDICT_PUT,
 	Q_VERDICT_PUT_ID,
 	Q_HAS_VERDICT,
 	Q__COUNT
@@ -114,12 +113,8 @@ static const char *const stmt_sql[Q__COUNT] = {
 		"SELECT d.hash, d.json FROM definitions d WHERE NOT EXISTS"
 		" (SELECT 1 FROM verdicts v WHERE v.def_id = d.id"
 		" AND v.rules_version = ?1) ORDER BY d.id",
-	[Q_VERDICT_PUT] =
-		"INSERT OR REPLACE INTO verdicts (def_id, rules_version, category,"
-		" risk, score, confidence, json) SELECT id, ?2, ?3, ?4, ?5, ?6, ?7"
-		" FROM definitions WHERE hash = ?1",
 	[Q_VERDICT_PUT_ID] =
-		"INSERT OR IGNORE INTO verdicts (def_id, rules_version,"
+		"INSERT OR REPLACE INTO verdicts (def_id, rules_version,"
 		" category, risk, score, confidence, json)"
 		" VALUES (?1,?2,?3,?4,?5,?6,?7)",
 	[Q_HAS_VERDICT] =
@@ -1043,26 +1038,19 @@ store_put_verdict(struct store *st, const char *hash,
 		  const char *rules_version, const json_t *v,
 		  struct errbuf *eb)
 {
-	sqlite3_stmt *s = stmt(st, Q_VERDICT_PUT, eb);
-	char *js;
-	int ret;
+	sqlite3_stmt *s = stmt(st, Q_DEF_ID, eb);
+	int64_t def_id;
+	int rc;
 
 	if (!s)
 		return -1;
-	js = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	bind_text(s, 1, hash);
-	bind_text(s, 2, rules_version);
-	bind_text(s, 3, json_get_str(v, "category"));
-	bind_text(s, 4, json_get_str(v, "risk"));
-	sqlite3_bind_int64(s, 5, json_integer_value(json_object_get(v, "score")));
-	sqlite3_bind_double(s, 6,
-			    json_number_value(json_object_get(v, "confidence")));
-	bind_text(s, 7, js);
-	ret = step_done(st, s, eb, "cannot store verdict");
-	if (ret == 0 && sqlite3_changes(st->db) == 0) {
+	rc = sqlite3_step(s);
+	def_id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW) {
 		errbuf_set(eb, "cannot store verdict: no definition %s", hash);
-		ret = -1;
+		return -1;
 	}
-	free(js);
-	return ret;
+	return put_verdict_id(st, def_id, rules_version, v, eb);
 }

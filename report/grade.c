@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "report/grade.h"
-#include "report/vnames.h"
 #include "util/banned.h"
 
 void
@@ -74,7 +73,7 @@ grade_server(const struct tool_verdict *tools, size_t ntools,
 		else
 			snprintf(out->reason, sizeof(out->reason),
 				 "%s finding in '%.80s'",
-				 vname_risk((enum risk)worst_finding),
+				 risk_name((enum risk)worst_finding),
 				 worst_tool);
 	} else if (out->by_risk[RISK_MEDIUM] > 0) {
 		out->letter = 'B';

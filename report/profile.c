@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "report/profile.h"
-#include "report/vnames.h"
 #include "util/buf.h"
 #include "util/fileio.h"
 #include "util/json.h"
@@ -186,7 +185,7 @@ template_check(const char *t, bool limit_ok, struct errbuf *eb)
  */
 static int
 names_to_bits(const json_t *arr, const char *what, bool bits_are_values,
-	      long (*parse)(const char *), unsigned *out, char *loc,
+	      int (*parse)(const char *), unsigned *out, char *loc,
 	      size_t locsz, struct errbuf *eb)
 {
 	size_t i, base = strlen(loc);
@@ -198,7 +197,7 @@ names_to_bits(const json_t *arr, const char *what, bool bits_are_values,
 	}
 	*out = 0;
 	json_array_foreach(arr, i, e) {
-		long v;
+		int v;
 
 		snprintf(loc + base, locsz - base, "[%zu]", i);
 		if (!json_is_string(e)) {
@@ -218,11 +217,7 @@ names_to_bits(const json_t *arr, const char *what, bool bits_are_values,
 	return 0;
 }
 
-static long
-parse_category_l(const char *s)
-{
-	return vname_category_parse(s);
-}
+
 
 static int
 parse_risk_field(const json_t *j, int *out, struct errbuf *eb)
@@ -232,7 +227,7 @@ parse_risk_field(const json_t *j, int *out, struct errbuf *eb)
 			   json_type_name(j));
 		return -1;
 	}
-	*out = vname_risk_parse(json_string_value(j));
+	*out = risk_parse(json_string_value(j));
 	if (*out < 0) {
 		errbuf_set(eb, "unknown risk '%.64s'", json_string_value(j));
 		return -1;
@@ -257,7 +252,7 @@ cond_parse(const json_t *w, struct cond *c, char *loc, size_t locsz,
 		snprintf(loc + base, locsz - base, ".%.40s", key);
 		if (strcmp(key, "category") == 0) {
 			if (names_to_bits(val, "category", false,
-					  parse_category_l, &c->categories,
+					  category_parse, &c->categories,
 					  loc, locsz, eb) < 0)
 				return -1;
 		} else if (strcmp(key, "risk_at_least") == 0) {
@@ -271,7 +266,7 @@ cond_parse(const json_t *w, struct cond *c, char *loc, size_t locsz,
 				return -1;
 		} else if (strcmp(key, "traits_any") == 0) {
 			if (names_to_bits(val, "trait", true,
-					  vname_trait_parse, &c->traits_any,
+					  trait_parse, &c->traits_any,
 					  loc, locsz, eb) < 0)
 				return -1;
 		} else if (strcmp(key, "confidence_below") == 0) {
@@ -632,9 +627,9 @@ expand(struct buf *b, const char *name, size_t n, const char *tool,
 	if (IS("tool"))
 		put_capped(b, tool);
 	else if (IS("category"))
-		buf_puts(b, vname_category(v->category));
+		buf_puts(b, category_name(v->category));
 	else if (IS("risk"))
-		buf_puts(b, vname_risk(v->risk));
+		buf_puts(b, risk_name(v->risk));
 	else if (IS("score"))
 		buf_printf(b, "%d", v->score);
 	else if (IS("confidence"))
@@ -650,7 +645,7 @@ expand(struct buf *b, const char *name, size_t n, const char *tool,
 			if (!(v->traits & bit))
 				continue;
 			buf_puts(b, any ? ", " : "");
-			buf_puts(b, vname_trait(bit));
+			buf_puts(b, trait_name(bit));
 			any = true;
 		}
 		if (!any)
@@ -701,8 +696,8 @@ profile_decide(const struct profile *p, const char *tool_name,
 		snprintf(out->rule, sizeof(out->rule), "default");
 		snprintf(out->reason, sizeof(out->reason),
 			 "Denied: no rule of profile '%s' matched (%s, %s)",
-			 p->name, vname_category(v->category),
-			 vname_risk(v->risk));
+			 p->name, category_name(v->category),
+			 risk_name(v->risk));
 		return out->kind;
 	}
 	out->kind = r->kind;
