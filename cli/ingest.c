@@ -22,7 +22,7 @@
 #include "util/banned.h"
 
 /* Servers per transaction when importing saved manifests. */
-#define INGEST_IMPORT_BATCH 256
+#define INGEST_IMPORT_BATCH 1024
 
 struct ingest {
 	struct app *app;
