@@ -90,7 +90,8 @@ html_escape(struct buf *b, const char *s)
 
 		/* copy plain ASCII in one go */
 		while (run < n && p[run] >= 0x20 && p[run] < 0x7f &&
-		       !strchr("&<>\"'", p[run]))
+		       p[run] != '&' && p[run] != '<' && p[run] != '>' &&
+		       p[run] != '"' && p[run] != '\'')
 			run++;
 		if (run) {
 			buf_append(b, p, run);

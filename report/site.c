@@ -17,6 +17,7 @@
 #include "report/recommend.h"
 #include "report/site.h"
 #include "util/fileio.h"
+#include "util/version.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -218,7 +219,7 @@ run_server_job(struct site *s, struct job *j, struct errbuf *eb)
 	struct page_server *p = &j->srv;
 	struct page_summary *sum = j->sum;
 	struct tool_verdict *tv = xcalloc(p->ntools + 1, sizeof(*tv));
-	struct server_verdicts sv = { 0 };
+	struct export_server es = { 0 };
 	struct errbuf peb = ERRBUF_INIT;
 	size_t i, k;
 	int f, ret;
@@ -244,17 +245,20 @@ run_server_job(struct site *s, struct job *j, struct errbuf *eb)
 	p->tokens = grade_tokens_defs((const char *const *)j->def_json,
 				      p->ntools);
 	p->profile = profile_name(s->o->profile);
-	sv.server = p->name;
-	sv.tools = tv;
-	sv.n = p->ntools;
+	/* One decision, five writers: the same steps as recommend_render()
+	   without deciding the tools again for every format. */
+	es.server = p->name;
+	es.mcprisk_version = MCPRISK_VERSION;
+	es.rules_version = s->o->rules_version;
+	export_decide(s->o->profile, tv, p->ntools, &es);
 	for (f = 0; f < EXPORT__COUNT; f++) {
 		buf_init(&p->policy[f], EXPORT_MAX);
 		if (!p->policy_error &&
-		    recommend_render(s->o->profile, &sv, NULL,
-				     s->o->rules_version, (enum export_format)f,
-				     &p->policy[f], &p->notes, &peb) < 0)
+		    export_render(&es, (enum export_format)f, &p->policy[f],
+				  &p->notes, &peb) < 0)
 			p->policy_error = xstrdup(peb.msg);
 	}
+	export_server_release(&es);
 	sum->grade = p->grade.letter;
 	memcpy(sum->grade_reason, p->grade.reason, sizeof(sum->grade_reason));
 	sum->ntools = p->ntools;
