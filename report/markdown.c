@@ -20,7 +20,13 @@ md_escape(struct buf *b, const char *s)
 	unsigned cp;
 
 	while (n > 0) {
-		if (html_visible_char(p, n, &cp, &len, b) == 0) {
+		if (*p == '\r') {
+			/* a line break in any form is a space here */
+			cp = '\r';
+			len = 1;
+			if (!start)
+				buf_putc(b, ' ');
+		} else if (html_visible_char(p, n, &cp, &len, b) == 0) {
 			if (cp == '\n' || cp == '\r' || cp == '\t' ||
 			    cp == ' ') {
 				if (!start)

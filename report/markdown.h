@@ -12,7 +12,8 @@
 /*
  * Append s as literal Markdown text on one line: every character that
  * Markdown or GitHub's dialect gives a meaning (\ ` * _ [ ] ( ) < > # |
- * ! ~ { } + - and a leading "1." or "=") is backslash-escaped, & becomes
+ * ! ~ { } + - = . :) is backslash-escaped (':' keeps URLs from being
+ * auto-linked, '.' a leading "1." from starting a list), & becomes
  * &amp;, line breaks and tabs become spaces (a table cell stays one cell,
  * a paragraph cannot start a heading), leading spaces are dropped, and
  * control characters are shown as in html_escape().
