@@ -16,37 +16,27 @@ md_escape(struct buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = s ? strlen(s) : 0, len;
-	bool start = true;
 	unsigned cp;
 
 	while (n > 0) {
 		if (*p == '\r') {
 			/* a line break in any form is a space here */
-			cp = '\r';
 			len = 1;
-			if (!start)
-				buf_putc(b, ' ');
+			buf_putc(b, ' ');
 		} else if (html_visible_char(p, n, &cp, &len, b) == 0) {
-			if (cp == '\n' || cp == '\r' || cp == '\t' ||
-			    cp == ' ') {
-				if (!start)
-					buf_putc(b, ' ');
+			if (cp == '\n' || cp == '\t') {
+				buf_putc(b, ' ');
 			} else if (cp == '&') {
 				buf_puts(b, "&amp;");
-				start = false;
 			} else if (cp < 0x80 &&
 				   strchr("\\`*_[](){}<>#|!~+-=.:", (int)cp)) {
 				/* Backslash escapes are literal for every
 				   ASCII punctuation character. */
 				buf_putc(b, '\\');
 				buf_putc(b, (char)cp);
-				start = false;
 			} else {
 				buf_append(b, p, len);
-				start = false;
 			}
-		} else {
-			start = false;
 		}
 		p += len;
 		n -= len;

@@ -15,8 +15,8 @@
  * ! ~ { } + - = . :) is backslash-escaped (':' keeps URLs from being
  * auto-linked, '.' a leading "1." from starting a list), & becomes
  * &amp;, line breaks and tabs become spaces (a table cell stays one cell,
- * a paragraph cannot start a heading), leading spaces are dropped, and
- * control characters are shown as in html_escape().
+ * a paragraph cannot start a heading), and control characters are shown
+ * as in html_escape().
  */
 int md_escape(struct buf *b, const char *s);
 

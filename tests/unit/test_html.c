@@ -79,8 +79,11 @@ TEST(markdown_escapes_metacharacters)
 	CHECK_STR(s, "\\[click\\]\\(javascript\\:alert\\(1\\)\\) \\| \\`x\\` "
 		  "\\*b\\* \\_i\\_");
 	free(s);
-	s = esc(md_escape, "  # head\nline2\r\n| cell");
+	s = esc(md_escape, "# head\nline2\r\n| cell");
 	CHECK_STR(s, "\\# head line2  \\| cell");
+	free(s);
+	s = esc(md_escape, " a ");
+	CHECK_STR(s, " a ");
 	free(s);
 	s = esc(md_escape, "<script>&amp;");
 	CHECK_STR(s, "\\<script\\>&amp;amp;");
