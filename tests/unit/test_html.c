@@ -6,11 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/store.h"
 #include "report/doc.h"
 #include "report/html.h"
 #include "report/markdown.h"
 #include "report/pages.h"
+#include "report/site.h"
 #include "tests/unit/t.h"
+#include "util/fileio.h"
+#include "util/xalloc.h"
 #include "util/banned.h"
 
 static char *
@@ -190,4 +194,63 @@ TEST(backends_escape_text_in_pages)
 	CHECK_CONTAINS(buf_cstr(&out), "| a\\|b c |");
 	CHECK_CONTAINS(buf_cstr(&out), "````\nx ``` y\n````");
 	buf_release(&out);
+}
+
+TEST(failed_server_shows_its_error)
+{
+	char dir[] = "/tmp/mcprisk-html.XXXXXX";
+	struct errbuf eb = ERRBUF_INIT;
+	struct server_info info = { .name = "down/../x" };
+	struct report_opts o = { 0 };
+	struct report_stats stats;
+	struct buf page = BUF_INIT(1 << 20);
+	struct profile *p = NULL;
+	struct store *st = NULL;
+	char *db = NULL, *site = NULL, *path = NULL;
+
+	if (!mkdtemp(dir)) {
+		T_FAIL("mkdtemp failed");
+		return;
+	}
+	db = xasprintf("%s/cat.db", dir);
+	site = xasprintf("%s/site", dir);
+	st = store_open(db, STORE_CREATE, &eb);
+	p = profile_load("data/profiles/balanced.json", &eb);
+	CHECK(st && p);
+	if (!st || !p)
+		goto out;
+	CHECK_INT(store_put_failure(st, &info, "http_error",
+				    "<b>502</b> from \"upstream\"", &eb), 0);
+	o.html_dir = site;
+	o.md_dir = NULL;
+	o.profile = p;
+	o.rules_version = "test";
+	o.jobs = 2;
+	CHECK_INT(report_site(st, &o, &stats, &eb), 0);
+	CHECK_INT((int)stats.servers, 1);
+	CHECK_INT((int)stats.tools, 0);
+	path = xasprintf("%s/index.html", site);
+	CHECK_INT(file_read_capped(path, 1 << 20, &page, &eb), 0);
+	CHECK_CONTAINS(buf_cstr(&page), "status-bad\">http_error</span> "
+		       "&lt;b&gt;502&lt;/b&gt; from &quot;upstream&quot;");
+	free(path);
+	buf_reset(&page);
+	path = xasprintf("%s/s/down%%2F..%%2Fx.html", site);
+	CHECK_INT(file_read_capped(path, 1 << 20, &page, &eb), 0);
+	CHECK_CONTAINS(buf_cstr(&page), "No tools stored for this server.");
+	/* a server without tools still gets a deny-all policy */
+	CHECK_CONTAINS(buf_cstr(&page), "&quot;default&quot;:&quot;deny&quot;");
+out:
+	buf_release(&page);
+	store_free(st);
+	profile_free(p);
+	if (site) {
+		char *cmd = xasprintf("rm -rf '%s'", dir);
+
+		CHECK_INT(system(cmd), 0);
+		free(cmd);
+	}
+	free(path);
+	free(db);
+	free(site);
 }
