@@ -449,7 +449,7 @@ static const char stylesheet[] =
 	".scroll{overflow-x:auto;margin:.6rem 0}\n"
 	"table{border-collapse:collapse;width:100%;font-size:.92rem}\n"
 	"th,td{text-align:left;padding:.42rem .6rem;border-bottom:1px solid "
-	"var(--line);vertical-align:top;overflow-wrap:anywhere}\n"
+	"var(--line);vertical-align:top;overflow-wrap:break-word}\n"
 	"th{background:var(--soft);font-weight:600;white-space:nowrap}\n"
 	"tbody tr:nth-child(even){background:#fbfcfd}\n"
 	"tbody tr:hover{background:#f0f5fb}\n"
@@ -493,7 +493,9 @@ static const char stylesheet[] =
 	"figcaption{color:var(--muted);font-size:.85rem}\n"
 	"figure.code figcaption{font-weight:600;color:var(--fg);margin-bottom:.2rem}\n"
 	"pre{background:var(--soft);border:1px solid var(--line);border-radius:6px;"
-	"padding:.7rem .9rem;overflow-x:auto;margin:0;white-space:pre}\n";
+	"padding:.7rem .9rem;overflow:auto;margin:0;white-space:pre;"
+	"max-height:26rem}\n"
+	"td code{overflow-wrap:normal;word-break:normal}\n";
 
 const char *
 html_stylesheet(void)
