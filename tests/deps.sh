@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential pkg-config libcurl4-openssl-dev libjansson-dev
 libsqlite3-dev libpcre2-dev libssl-dev libmicrohttpd-dev sqlite3 python3
-nodejs clang libclang-rt-14-dev valgrind wrk hyperfine"
+nodejs clang libclang-rt-14-dev valgrind wrk hyperfine chromium"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
