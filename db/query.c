@@ -147,22 +147,27 @@ store_servers(struct store *st, const char *rules_version, struct errbuf *eb)
 		json_decref(list);
 		return NULL;
 	}
+	/* Both lists are ordered by server name: walk them together. */
+	j = 0;
 	json_array_foreach(list, i, row) {
 		json_t *cat = json_object();
+		const char *name = json_get_str(row, "name");
 		int maxlevel = -1;
+		size_t k;
 
-		for (j = 0; j < sizeof(categories) / sizeof(categories[0]); j++)
-			json_object_set_new(cat, categories[j], json_integer(0));
+		for (k = 0; k < sizeof(categories) / sizeof(categories[0]); k++)
+			json_object_set_new(cat, categories[k], json_integer(0));
 		json_object_set_new(row, "categories", cat);
 		if (!rules_version)
 			continue;
-		for (j = 0; j < json_array_size(counts); j++) {
+		for (; j < json_array_size(counts); j++) {
 			json_t *c = json_array_get(counts, j);
-			int lvl;
+			int cmp = strcmp(json_get_str(c, "server"), name), lvl;
 
-			if (strcmp(json_get_str(c, "server"),
-				   json_get_str(row, "name")) != 0)
-				continue;
+			if (cmp > 0)
+				break;
+			if (cmp < 0)
+				continue; /* cannot happen: counts join servers */
 			json_object_set(cat, json_get_str(c, "category"),
 					json_object_get(c, "n"));
 			lvl = (int)json_integer_value(
