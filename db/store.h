@@ -168,4 +168,30 @@ json_t *store_changes(struct store *st, int64_t since,
 json_t *store_catalog(struct store *st, const char *rules_version,
 		      const char *only_server, struct errbuf *eb);
 
+/*
+ * One page of store_servers(): the servers named after `after` (NULL: from
+ * the first), at most limit of them, each row exactly as store_servers()
+ * gives it.  Returns {"servers":[...]} (new) and sets *more when servers
+ * follow the page.
+ */
+json_t *store_servers_page(struct store *st, const char *rules_version,
+			   const char *after, int limit, bool *more,
+			   struct errbuf *eb);
+/* store_changes() cut after limit rows (oldest first). */
+json_t *store_changes_limit(struct store *st, int64_t since,
+			    const char *rules_version, int limit,
+			    struct errbuf *eb);
+/*
+ * Catalog counts for monitoring: {"servers":N,"tools":N (present),
+ * "definitions":N}.
+ */
+json_t *store_counts(struct store *st, struct errbuf *eb);
+/*
+ * The latest run of a kind ("refresh", "import"): {"id","kind","started",
+ * "finished","outcome"} (finished and outcome null while it runs), or JSON
+ * null when there was none.  New reference, or NULL with a reason.
+ */
+json_t *store_last_run(struct store *st, const char *kind,
+		       struct errbuf *eb);
+
 #endif
