@@ -5,6 +5,7 @@
  */
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,10 +71,8 @@ rows(struct store *st, struct errbuf *eb, const char *sql,
 	va_list ap;
 	int i, rc;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
-		errbuf_set(eb, "cannot prepare query: %s", sqlite3_errmsg(db));
+	if (!(s = store_query_stmt(st, sql, eb)))
 		return NULL;
-	}
 	va_start(ap, types);
 	for (i = 0; types[i]; i++) {
 		if (types[i] == 't') {
@@ -107,7 +106,10 @@ rows(struct store *st, struct errbuf *eb, const char *sql,
 		json_decref(out);
 		out = NULL;
 	}
-	sqlite3_finalize(s);
+	if (store_query_cached(st, s))
+		sqlite3_reset(s);
+	else
+		sqlite3_finalize(s);
 	return out;
 }
 
@@ -539,4 +541,32 @@ store_last_run(struct store *st, const char *kind, struct errbuf *eb)
 				  : json_null();
 	json_decref(r);
 	return out;
+}
+
+int
+store_reader_tune(struct store *st, long long mmap_bytes, int cache_kib,
+		  struct errbuf *eb)
+{
+	char sql[128];
+	char *err = NULL;
+
+	snprintf(sql, sizeof(sql),
+		 "PRAGMA mmap_size = %lld; PRAGMA cache_size = -%d",
+		 mmap_bytes, cache_kib);
+	if (sqlite3_exec(store_db(st), sql, NULL, NULL, &err) != SQLITE_OK) {
+		errbuf_set(eb, "cannot tune the connection: %s",
+			   err ? err : "unknown error");
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_process_tune(void)
+{
+	/* Memory statistics take a global mutex on every allocation; the
+	   service's threads allocate a lot and never read them.  Only
+	   possible before SQLite is first used, so failure is ignored. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }

@@ -28,6 +28,10 @@
 #define CONN_MEMORY_LIMIT ((size_t)64 << 10)
 /* Pending connections the kernel queues before accept. */
 #define LISTEN_BACKLOG 1024
+/* Per worker connection: bytes of the catalog file mapped, and the page
+   cache in KiB (mapped pages do not count against it). */
+#define READER_MMAP_BYTES (1LL << 30)
+#define READER_CACHE_KIB 16384
 /* How often the main thread looks at the stop flag. */
 #define STOP_POLL_MS 50
 
@@ -36,6 +40,7 @@ struct request {
 	struct timespec start;     /* when the request line was read */
 	size_t url_len;            /* length of the request target */
 	bool routed;               /* the first handler call happened */
+	bool method_ok;            /* the route takes this method */
 	const struct route *route; /* NULL: answered without a route */
 	char *rest;                /* the path after a prefix route */
 	struct buf body;           /* POST body, capped at max_body */
@@ -94,6 +99,8 @@ worker_get(struct service *svc, struct errbuf *eb)
 	st = store_open(svc->opts->db_path, STORE_READONLY, eb);
 	if (!st)
 		return NULL;
+	/* Best effort: a failure only costs speed. */
+	store_reader_tune(st, READER_MMAP_BYTES, READER_CACHE_KIB, NULL);
 	w = xcalloc(1, sizeof(*w));
 	w->store = st;
 	w->cls = classifier_new(svc->rules);
@@ -212,37 +219,29 @@ dispatch(struct service *svc, struct MHD_Connection *conn,
 		reply_error(out, 500, "no reply");
 }
 
-/* The first call for a request: caps, routing, and GET answers. */
+/*
+ * The first call for a request, once its headers are in: route it, and
+ * refuse a declared oversized body before reading it.  Everything else is
+ * answered on the last call: libmicrohttpd keeps a connection alive only
+ * for replies queued after the whole request was read.
+ */
 static enum MHD_Result
 first_call(struct service *svc, struct MHD_Connection *conn,
 	   struct request *rq, const char *url, const char *method)
 {
 	struct reply r = { 0 };
 	const char *rest = NULL, *cl;
-	bool method_ok = false;
 	long long n;
 
 	rq->routed = true;
-	if (rq->url_len > svc->max_url) {
-		reply_error(&r, 414, "request target is longer than %zu bytes",
-			    svc->max_url);
-		return send_reply(conn, rq, &r);
-	}
-	rq->route = routes_match(method, url, &method_ok, &rest);
-	if (!rq->route) {
-		reply_error(&r, 404, "no such endpoint");
-		return send_reply(conn, rq, &r);
-	}
+	if (rq->url_len > svc->max_url)
+		return MHD_YES;
+	rq->route = routes_match(method, url, &rq->method_ok, &rest);
+	if (!rq->route)
+		return MHD_YES;
 	rq->id = rq->route->id;
-	if (!method_ok) {
-		reply_error(&r, 405, "method not allowed (allowed: %s)",
-			    route_allow(rq->route));
-		r.allow = route_allow(rq->route);
-		return send_reply(conn, rq, &r);
-	}
 	rq->rest = xstrdup(rest);
-	if (rq->route->post) {
-		/* Refuse a declared oversized body before reading it. */
+	if (rq->route->post && rq->method_ok) {
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						 MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && (parse_ll(cl, 0, LLONG_MAX, &n, NULL) < 0 ||
@@ -251,9 +250,32 @@ first_call(struct service *svc, struct MHD_Connection *conn,
 				    "bytes", svc->max_body);
 			return send_reply(conn, rq, &r);
 		}
-		return MHD_YES;
 	}
-	dispatch(svc, conn, rq, &r);
+	return MHD_YES;
+}
+
+/* The last call, with the whole request read: the answer. */
+static enum MHD_Result
+last_call(struct service *svc, struct MHD_Connection *conn,
+	  struct request *rq)
+{
+	struct reply r = { 0 };
+
+	if (rq->url_len > svc->max_url) {
+		reply_error(&r, 414, "request target is longer than %zu bytes",
+			    svc->max_url);
+	} else if (!rq->route) {
+		reply_error(&r, 404, "no such endpoint");
+	} else if (!rq->method_ok) {
+		reply_error(&r, 405, "method not allowed (allowed: %s)",
+			    route_allow(rq->route));
+		r.allow = route_allow(rq->route);
+	} else if (rq->body.toobig) {
+		reply_error(&r, 413, "request body is larger than %zu bytes",
+			    svc->max_body);
+	} else {
+		dispatch(svc, conn, rq, &r);
+	}
 	return send_reply(conn, rq, &r);
 }
 
@@ -264,7 +286,6 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 {
 	struct service *svc = cls;
 	struct request *rq = *req_cls;
-	struct reply r = { 0 };
 
 	(void)version;
 	if (!rq)
@@ -272,23 +293,20 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (!rq->routed)
 		return first_call(svc, conn, rq, url, method);
 	if (rq->status) {
-		/* Answered already (a GET that came with a body). */
+		/* Answered already (413 before the body). */
 		*upload_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		/* Past the cap the rest is read and dropped, then 413. */
-		if (!rq->body.toobig)
+		/* Only POST routes keep a body; past the cap the rest is
+		   read and dropped, then 413. */
+		if (rq->route && rq->route->post && rq->method_ok &&
+		    !rq->body.toobig)
 			buf_append(&rq->body, upload, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (rq->body.toobig)
-		reply_error(&r, 413, "request body is larger than %zu bytes",
-			    svc->max_body);
-	else
-		dispatch(svc, conn, rq, &r);
-	return send_reply(conn, rq, &r);
+	return last_call(svc, conn, rq);
 }
 
 static void
@@ -308,6 +326,7 @@ service_init(struct service *svc, const struct server_opts *opts,
 	struct store *st;
 
 	memset(svc, 0, sizeof(*svc));
+	store_process_tune();
 	svc->opts = opts;
 	svc->max_url = opts->max_url ? opts->max_url : SERVER_MAX_URL;
 	svc->max_body = opts->max_body ? opts->max_body : SERVER_MAX_BODY;
