@@ -82,8 +82,9 @@ npm-deps:
 RUN_DB ?= mcprisk.db
 run: deps
 	@$(MAKE) --no-print-directory all
-	./mcprisk --db $(RUN_DB) import data/snapshot
+	./mcprisk --db $(RUN_DB) refresh
 	./mcprisk --db $(RUN_DB) servers
+	./mcprisk --db $(RUN_DB) risk --top 15
 
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(FIXTURE_BINS) $(BIN)
@@ -93,8 +94,16 @@ test: deps
 unit: $(UNIT_BINS)
 	@MCPRISK=$(BIN) BUILD=$(BUILD) ONLY=unit sh tests/run.sh
 
+# Re-crawl the bundled snapshot from the pinned npm servers (data/servers).
+snapshot: all
+	MCPRISK=$(CURDIR)/mcprisk sh data/servers/regenerate.sh
+
 bench: deps all
 	@sh bench/run.sh
+
+# Classifier quality on the labelled tools in tests/data/eval/.
+eval: all
+	@python3 tests/eval/eval.py --mcprisk ./mcprisk --rules data/rules
 
 clean:
 	rm -rf build mcprisk

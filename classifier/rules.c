@@ -875,7 +875,9 @@ build_index(struct rules *r)
 	size_t i, j, size = 64;
 	unsigned f;
 
-	qsort(r->phrases, r->nphrases, sizeof(*r->phrases), cmp_phrase);
+	if (r->nphrases)
+		qsort(r->phrases, r->nphrases, sizeof(*r->phrases),
+		      cmp_phrase);
 	while (size < r->nphrases * 2)
 		size *= 2;
 	r->table = xcalloc(size, sizeof(*r->table));

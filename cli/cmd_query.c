@@ -6,13 +6,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/table.h"
 #include "db/store.h"
+#include "report/grade.h"
+#include "report/recommend.h"
 #include "util/buf.h"
 #include "util/json.h"
 #include "util/parse.h"
+#include "util/term.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -24,6 +28,51 @@ static const char *
 query_rules_version(struct app *app)
 {
 	return app_rules_version(app);
+}
+
+/*
+ * Add "grade", "grade_reason" and "tokens" to each server of a
+ * store_servers() result; servers without tools grade A.
+ */
+static int
+add_grades(struct store *st, const char *rules_version, json_t *res,
+	   struct errbuf *eb)
+{
+	json_t *grades = NULL, *row;
+	size_t i;
+
+	if (rules_version) {
+		grades = recommend_grades(st, rules_version, eb);
+		if (!grades)
+			return -1;
+	}
+	json_array_foreach(json_object_get(res, "servers"), i, row) {
+		json_t *g = json_object_get(grades, json_get_str(row, "name"));
+		size_t bytes = (size_t)json_integer_value(
+			json_object_get(row, "definition_bytes"));
+		size_t n = (size_t)json_integer_value(
+			json_object_get(row, "tool_count"));
+
+		bool never = json_is_null(json_object_get(row, "last_success"));
+
+		/* A server never fetched has no grade, not an A. */
+		if (rules_version && never) {
+			json_object_set_new(row, "grade", json_null());
+			json_object_set_new(row, "grade_reason",
+					    json_string("never fetched"));
+		} else if (rules_version) {
+			json_object_set_new(row, "grade",
+					    json_string(g ? json_get_str(g, "grade") : "A"));
+			json_object_set_new(row, "grade_reason",
+					    json_string(g ? json_get_str(g, "reason") : "no tools"));
+		}
+		json_object_set_new(row, "tokens",
+				    never ? json_null() :
+				    json_integer((json_int_t)grade_tokens_for_def_bytes(bytes, n)));
+		json_object_del(row, "definition_bytes");
+	}
+	json_decref(grades);
+	return 0;
 }
 
 /* Parse a command's options: only --help exists for these. */
@@ -55,10 +104,11 @@ int_cell(char *out, size_t n, const json_t *v)
 int
 cmd_servers(int argc, char **argv, struct app *app)
 {
-	static const char *const head[] = { "SERVER", "STATUS", "TOOLS",
-					    "READ",   "WRITE",  "EXEC",
-					    "DESTR",  "FIN",    "UNKN",
-					    "MAX RISK", "LAST OK" };
+	static const char *const head[] = { "SERVER", "STATUS", "GRADE",
+					    "TOOLS",  "TOKENS", "READ",
+					    "WRITE",  "EXEC",   "DESTR",
+					    "FIN",    "UNKN",   "MAX RISK",
+					    "LAST OK" };
 	static const char *const cats[] = { "read",	   "write",
 					    "execute",	   "destructive",
 					    "financial", "unknown" };
@@ -74,8 +124,9 @@ cmd_servers(int argc, char **argv, struct app *app)
 	if (!(st = app_store(app, true)))
 		return EXIT_RUNTIME;
 	res = store_servers(st, query_rules_version(app), &eb);
-	if (!res) {
+	if (!res || add_grades(st, query_rules_version(app), res, &eb) < 0) {
 		cli_error("%s", eb.msg);
+		json_decref(res);
 		return EXIT_RUNTIME;
 	}
 	if (app->json) {
@@ -83,11 +134,11 @@ cmd_servers(int argc, char **argv, struct app *app)
 		json_decref(res);
 		return EXIT_OK;
 	}
-	t = table_new(11, head);
+	t = table_new(13, head);
 	table_set_max(t, 0, 48);
 	json_array_foreach(json_object_get(res, "servers"), i, row) {
-		char num[7][24], when[32];
-		const char *cells[11];
+		char num[8][24], when[32];
+		const char *cells[13];
 		json_t *cat = json_object_get(row, "categories");
 
 		int_cell(num[0], sizeof(num[0]),
@@ -95,15 +146,19 @@ cmd_servers(int argc, char **argv, struct app *app)
 		for (c = 0; c < 6; c++)
 			int_cell(num[c + 1], sizeof(num[c + 1]),
 				 json_object_get(cat, cats[c]));
+		int_cell(num[7], sizeof(num[7]), json_object_get(row, "tokens"));
 		table_time(json_integer_value(
 				   json_object_get(row, "last_success")),
 			   when);
 		cells[0] = json_get_str(row, "name");
 		cells[1] = json_get_str(row, "status");
-		for (c = 0; c < 7; c++)
-			cells[2 + c] = num[c];
-		cells[9] = json_get_str(row, "max_risk");
-		cells[10] = when;
+		cells[2] = json_get_str(row, "grade");
+		cells[3] = num[0];
+		cells[4] = num[7];
+		for (c = 1; c < 7; c++)
+			cells[4 + c] = num[c];
+		cells[11] = json_get_str(row, "max_risk");
+		cells[12] = when;
 		table_add(t, cells);
 	}
 	table_print(t, stdout);
@@ -151,6 +206,20 @@ cmd_show(int argc, char **argv, struct app *app)
 	table_add(t, (const char *const[]){ "endpoint", json_get_str(srv, "endpoint") });
 	table_time(json_integer_value(json_object_get(srv, "last_success")), when);
 	table_add(t, (const char *const[]){ "last ok", when });
+	if (query_rules_version(app)) {
+		struct server_verdicts sv;
+		struct grade g;
+		char line[GRADE_REASON_MAX + 8];
+
+		if (recommend_load(st, argv[optind], query_rules_version(app),
+				   &sv, &eb) == 0) {
+			recommend_grade(&sv, &g);
+			snprintf(line, sizeof(line), "%c (%s)", g.letter,
+				 g.reason);
+			table_add(t, (const char *const[]){ "grade", line });
+			server_verdicts_release(&sv);
+		}
+	}
 	table_print(t, stdout);
 	table_free(t);
 	fputc('\n', stdout);
@@ -243,4 +312,238 @@ out:
 	buf_release(&q);
 	json_decref(res);
 	return ret;
+}
+
+/* One verdict as a block of text for `risk`. */
+static void
+print_verdict(const char *server, const json_t *v)
+{
+	const json_t *e, *list;
+	size_t i;
+
+	printf("%s\n", server);
+	if (!json_is_object(v)) {
+		printf("  not classified yet\n\n");
+		return;
+	}
+	printf("  category    %s\n  risk        %s (score %lld)\n"
+	       "  confidence  %.2f\n",
+	       json_get_str(v, "category"), json_get_str(v, "risk"),
+	       (long long)json_integer_value(json_object_get(v, "score")),
+	       json_number_value(json_object_get(v, "confidence")));
+	list = json_object_get(v, "traits");
+	if (json_array_size(list)) {
+		printf("  traits     ");
+		json_array_foreach(list, i, e)
+			printf(" %s", json_string_value(e));
+		putchar('\n');
+	}
+	json_array_foreach(json_object_get(v, "findings"), i, e) {
+		printf("  finding     %s [%s] in %s: ", json_get_str(e, "rule"),
+		       json_get_str(e, "severity"), json_get_str(e, "field"));
+		term_print(stdout, json_get_str(e, "match"), 0);
+		putchar('\n');
+	}
+	json_array_foreach(json_object_get(v, "evidence"), i, e) {
+		printf("  evidence    %+4lld %s in %s: ",
+		       (long long)json_integer_value(json_object_get(e, "weight")),
+		       json_get_str(e, "rule"), json_get_str(e, "field"));
+		term_print(stdout, json_get_str(e, "match"), 0);
+		putchar('\n');
+	}
+	printf("  why         ");
+	term_print(stdout, json_get_str(v, "rationale"), 0);
+	printf("\n\n");
+}
+
+/* risk --top N: the riskiest tools of the whole catalog. */
+static int
+risk_top(struct app *app, struct store *st, int n)
+{
+	static const char *const head[] = { "SCORE", "RISK", "CATEGORY",
+					    "SERVER", "TOOL", "WHY" };
+	struct errbuf eb = ERRBUF_INIT;
+	struct table *t;
+	json_t *res, *row;
+	size_t i;
+
+	if (!query_rules_version(app))
+		return EXIT_RUNTIME;
+	res = store_top(st, query_rules_version(app), n, &eb);
+	if (!res) {
+		cli_error("%s", eb.msg);
+		return EXIT_RUNTIME;
+	}
+	if (app->json) {
+		json_print(stdout, res);
+		json_decref(res);
+		return EXIT_OK;
+	}
+	t = table_new(6, head);
+	table_set_max(t, 3, 24);
+	table_set_max(t, 4, 36);
+	table_set_max(t, 5, 60);
+	json_array_foreach(json_object_get(res, "tools"), i, row) {
+		char score[16];
+
+		int_cell(score, sizeof(score), json_object_get(row, "score"));
+		table_add(t, (const char *const[]){ score, json_get_str(row, "risk"),
+						    json_get_str(row, "category"),
+						    json_get_str(row, "server"),
+						    json_get_str(row, "tool"),
+						    json_get_str(row, "rationale") });
+	}
+	table_print(t, stdout);
+	table_free(t);
+	json_decref(res);
+	return EXIT_OK;
+}
+
+int
+cmd_risk(int argc, char **argv, struct app *app)
+{
+	static const struct option opts[] = {
+		{ "server", required_argument, NULL, 's' },
+		{ "top", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char usage_text[] = "risk TOOL [--server S] | risk --top N";
+	struct errbuf eb = ERRBUF_INIT;
+	const char *server = NULL;
+	long long top = 0;
+	struct store *st;
+	json_t *res, *row;
+	size_t i;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:t:h", opts, NULL)) != -1) {
+		if (c == 's') {
+			server = optarg;
+		} else if (c == 't') {
+			if (parse_ll(optarg, 1, 10000, &top, &eb) < 0) {
+				cli_error("--top: %s", eb.msg);
+				return cli_usage(usage_text);
+			}
+		} else {
+			return cli_usage(usage_text);
+		}
+	}
+	if (top ? (optind != argc || server) : optind != argc - 1)
+		return cli_usage(usage_text);
+	if (!(st = app_store(app, true)))
+		return EXIT_RUNTIME;
+	if (top)
+		return risk_top(app, st, (int)top);
+	res = store_tool(st, argv[optind], server, query_rules_version(app),
+			 &eb);
+	if (!res) {
+		cli_error("%s", eb.msg);
+		return EXIT_RUNTIME;
+	}
+	if (app->json) {
+		json_print(stdout, res);
+	} else {
+		term_print(stdout, argv[optind], 0);
+		putchar('\n');
+		json_array_foreach(json_object_get(res, "servers"), i, row) {
+			struct buf b = BUF_INIT(4096);
+
+			term_escape(&b, json_get_str(row, "server"), 0);
+			putchar(' ');
+			print_verdict(buf_cstr(&b), json_object_get(row, "verdict"));
+			buf_release(&b);
+		}
+	}
+	json_decref(res);
+	return EXIT_OK;
+}
+
+int
+cmd_changes(int argc, char **argv, struct app *app)
+{
+	static const struct option opts[] = {
+		{ "since", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const head[] = { "WHEN", "SERVER", "TOOL", "CHANGE",
+					    "DETAIL" };
+	static const char usage_text[] = "changes [--since WHEN]";
+	struct errbuf eb = ERRBUF_INIT;
+	long long since = 0, ago;
+	struct store *st;
+	struct table *t;
+	json_t *res, *row;
+	size_t i;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
+		if (c != 's')
+			return cli_usage(usage_text);
+		/* A Unix time, or a duration back from now (7d, 12h). */
+		if (parse_ll(optarg, 0, 4102444800LL, &since, &eb) == 0)
+			continue;
+		if (parse_duration(optarg, &ago, &eb) < 0) {
+			cli_error("--since: '%s' is neither a Unix time nor a "
+				  "duration like 7d", optarg);
+			return EXIT_USAGE;
+		}
+		since = (long long)time(NULL) - ago;
+	}
+	if (optind != argc)
+		return cli_usage(usage_text);
+	if (!(st = app_store(app, true)))
+		return EXIT_RUNTIME;
+	res = store_changes(st, since, query_rules_version(app), &eb);
+	if (!res) {
+		cli_error("%s", eb.msg);
+		return EXIT_RUNTIME;
+	}
+	if (app->json) {
+		json_print(stdout, res);
+		json_decref(res);
+		return EXIT_OK;
+	}
+	t = table_new(5, head);
+	table_set_max(t, 4, 100);
+	json_array_foreach(json_object_get(res, "changes"), i, row) {
+		struct buf d = BUF_INIT(8192);
+		char when[32];
+		const char *oc = json_get_str(row, "old_category"),
+			   *nc = json_get_str(row, "new_category"),
+			   *orisk = json_get_str(row, "old_risk"),
+			   *nrisk = json_get_str(row, "new_risk");
+		json_t *f;
+		size_t k;
+
+		table_time(json_integer_value(json_object_get(row, "at")), when);
+		if (oc && nc && (strcmp(oc, nc) != 0 || strcmp(orisk, nrisk) != 0))
+			buf_printf(&d, "%s/%s -> %s/%s; ", oc, orisk, nc, nrisk);
+		else if (nc)
+			buf_printf(&d, "%s/%s; ", nc, nrisk);
+		json_array_foreach(json_object_get(row, "fields"), k, f) {
+			char *o = json_dumps(json_object_get(f, "old"), JSON_ENCODE_ANY);
+			char *n = json_dumps(json_object_get(f, "new"), JSON_ENCODE_ANY);
+
+			if (o && n && json_object_get(f, "old") && json_object_get(f, "new"))
+				buf_printf(&d, "%s %s -> %s; ", json_get_str(f, "field"), o, n);
+			else
+				buf_printf(&d, "%s; ", json_get_str(f, "field"));
+			free(o);
+			free(n);
+		}
+		if (d.len >= 2)
+			d.data[d.len -= 2] = '\0';
+		table_add(t, (const char *const[]){ when, json_get_str(row, "server"),
+						    json_get_str(row, "tool"),
+						    json_get_str(row, "kind"), buf_cstr(&d) });
+		buf_release(&d);
+	}
+	table_print(t, stdout);
+	table_free(t);
+	json_decref(res);
+	return EXIT_OK;
 }

@@ -24,19 +24,6 @@
 /* Widest NAME column; longer names push the row out. */
 #define NAME_COLS 48
 
-static const char *
-transport_name(enum transport t)
-{
-	switch (t) {
-	case TRANSPORT_AUTO: return "auto";
-	case TRANSPORT_STREAMABLE: return "streamable-http";
-	case TRANSPORT_SSE: return "sse";
-	case TRANSPORT_STDIO: return "stdio";
-	case TRANSPORT_MANIFEST: return "manifest";
-	}
-	return "?";
-}
-
 static json_t *
 target_json(const struct target *t)
 {

@@ -67,4 +67,20 @@ void target_release(struct target *t);
    ("http://host/mcp" or "npx -y pkg"); new string. */
 char *target_describe(const struct target *t);
 
+/*
+ * A target as JSON (new), to remember registry-learned targets between
+ * incremental syncs: {"name","source","transport","url","headers":{..},
+ * "argv":[..],"env":{..},"cwd","learned","preset_status","preset_error",
+ * "meta"}.  Only registry targets are stored, and their header and env
+ * values come from the public registry entry, never from the user.
+ */
+json_t *target_to_json(const struct target *t);
+
+/* Fill a zeroed *t from target_to_json()'s output; -1 when malformed. */
+int target_from_json(const json_t *j, struct target *t);
+
+/* The name of a transport ("auto", "streamable-http", "sse", "stdio",
+   "manifest"). */
+const char *transport_name(enum transport tr);
+
 #endif

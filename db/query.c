@@ -126,7 +126,11 @@ store_servers(struct store *st, const char *rules_version, struct errbuf *eb)
 	list = rows(st, eb,
 		    "SELECT name, title, version, status, error, tool_count,"
 		    " source, transport, endpoint, protocol_version,"
-		    " first_seen, last_attempt, last_success"
+		    " first_seen, last_attempt, last_success,"
+		    " (SELECT coalesce(sum(length(CAST(d.json AS BLOB))), 0)"
+		    "  FROM tools t JOIN definitions d ON d.id = t.def_id"
+		    "  WHERE t.server_id = servers.id AND t.removed_at IS NULL)"
+		    "  AS definition_bytes"
 		    " FROM servers ORDER BY name",
 		    "");
 	if (!list)
@@ -355,6 +359,62 @@ store_changes(struct store *st, int64_t since, const char *rules_version,
 	return json_pack("{s:o}", "changes", list);
 }
 
+int
+store_each_server_tools(struct store *st, const char *rules_version,
+			int (*fn)(void *ctx, json_t *server), void *ctx,
+			struct errbuf *eb)
+{
+	static const char sql[] =
+		"SELECT s.name, t.name, d.hash, v.json"
+		" FROM servers s JOIN tools t ON t.server_id = s.id"
+		"  AND t.removed_at IS NULL"
+		" JOIN definitions d ON d.id = t.def_id"
+		" LEFT JOIN verdicts v ON v.def_id = t.def_id"
+		"  AND v.rules_version = ?1"
+		" ORDER BY s.name, t.name";
+	sqlite3 *db = store_db(st);
+	sqlite3_stmt *s = NULL;
+	json_t *cur = NULL;
+	int rc, ret = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+		errbuf_set(eb, "cannot prepare query: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	if (rules_version)
+		sqlite3_bind_text(s, 1, rules_version, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+		const char *vj = (const char *)sqlite3_column_text(s, 3);
+		json_t *v = vj ? json_loads(vj, 0, NULL) : NULL;
+
+		if (!cur || strcmp(json_get_str(cur, "name"), name) != 0) {
+			if (cur && fn(ctx, cur) < 0)
+				goto out;
+			json_decref(cur);
+			cur = json_pack("{s:s,s:[]}", "name", name, "tools");
+		}
+		json_array_append_new(
+			json_object_get(cur, "tools"),
+			json_pack("{s:s,s:s,s:o}", "name",
+				  (const char *)sqlite3_column_text(s, 1),
+				  "hash",
+				  (const char *)sqlite3_column_text(s, 2),
+				  "verdict", v ? v : json_null()));
+	}
+	if (rc != SQLITE_DONE) {
+		errbuf_set(eb, "query failed: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	if (cur && fn(ctx, cur) < 0)
+		goto out;
+	ret = 0;
+out:
+	json_decref(cur);
+	sqlite3_finalize(s);
+	return ret;
+}
+
 json_t *
 store_catalog(struct store *st, const char *rules_version,
 	      const char *only_server, struct errbuf *eb)
@@ -394,6 +454,127 @@ store_catalog(struct store *st, const char *rules_version,
 	}
 	json_decref(flat);
 	return json_pack("{s:o}", "servers", servers);
+}
+
+int
+store_meta_get(struct store *st, const char *key, char **value,
+	       struct errbuf *eb)
+{
+	json_t *r = rows(st, eb, "SELECT value FROM meta WHERE key = ?1", "t",
+			 key);
+
+	*value = NULL;
+	if (!r)
+		return -1;
+	if (json_array_size(r))
+		*value = xstrdup(json_get_str(json_array_get(r, 0), "value"));
+	json_decref(r);
+	return 0;
+}
+
+static int
+exec_bound(struct store *st, struct errbuf *eb, const char *sql,
+	   const char *a, const char *b, const char *c)
+{
+	sqlite3 *db = store_db(st);
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+		errbuf_set(eb, "cannot prepare statement: %s",
+			   sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_bind_text(s, 1, a, -1, SQLITE_TRANSIENT);
+	if (b)
+		sqlite3_bind_text(s, 2, b, -1, SQLITE_TRANSIENT);
+	if (c)
+		sqlite3_bind_text(s, 3, c, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		errbuf_set(eb, "cannot write: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_meta_set(struct store *st, const char *key, const char *value,
+	       struct errbuf *eb)
+{
+	return exec_bound(st, eb,
+			  "INSERT INTO meta (key, value) VALUES (?1, ?2)"
+			  " ON CONFLICT (key) DO UPDATE SET value = ?2",
+			  key, value, NULL);
+}
+
+int
+store_registry_put(struct store *st, const char *registry, const char *name,
+		   const json_t *target, struct errbuf *eb)
+{
+	char *js = json_canonical(target);
+	int r;
+
+	r = exec_bound(st, eb,
+		       "INSERT INTO registry_targets (name, registry, target)"
+		       " VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE"
+		       " SET registry = ?2, target = ?3",
+		       name, registry, js);
+	free(js);
+	return r;
+}
+
+int
+store_registry_delete(struct store *st, const char *registry,
+		      const char *name, struct errbuf *eb)
+{
+	return exec_bound(st, eb,
+			  "DELETE FROM registry_targets WHERE name = ?1"
+			  " AND registry = ?2",
+			  name, registry, NULL);
+}
+
+json_t *
+store_registry_targets(struct store *st, const char *registry,
+		       struct errbuf *eb)
+{
+	json_t *r, *row, *out;
+	size_t i;
+
+	r = rows(st, eb,
+		 "SELECT target AS target_json FROM registry_targets"
+		 " WHERE registry = ?1 ORDER BY name",
+		 "t", registry);
+	if (!r)
+		return NULL;
+	out = json_array();
+	json_array_foreach(r, i, row)
+		json_array_append(out, json_object_get(row, "target"));
+	json_decref(r);
+	return out;
+}
+
+json_t *
+store_top(struct store *st, const char *rules_version, int limit,
+	  struct errbuf *eb)
+{
+	json_t *list;
+
+	list = rows(st, eb,
+		    "SELECT s.name AS server, t.name AS tool, v.category,"
+		    " v.risk, v.score, v.confidence,"
+		    " json_extract(v.json, '$.rationale') AS rationale"
+		    " FROM tools t JOIN servers s ON s.id = t.server_id"
+		    " JOIN verdicts v ON v.def_id = t.def_id"
+		    "  AND v.rules_version = ?1"
+		    " WHERE t.removed_at IS NULL"
+		    " ORDER BY v.score DESC, v.confidence DESC, s.name, t.name"
+		    " LIMIT ?2",
+		    "tn", rules_version, limit);
+	if (!list)
+		return NULL;
+	return json_pack("{s:o}", "tools", list);
 }
 
 /* The category counts and max_risk of store_servers(), for the rows in list

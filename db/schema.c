@@ -77,6 +77,11 @@ static const char *const migrations[] = {
 	"CREATE INDEX changes_at ON changes(at);"
 	"CREATE INDEX changes_server ON changes(server_id);"
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+	"CREATE TABLE registry_targets ("     /* remembered between syncs */
+	"  name TEXT PRIMARY KEY,"
+	"  registry TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"             /* target_to_json() */
+	"  updated_at TEXT) WITHOUT ROWID;"
 	"CREATE VIRTUAL TABLE definitions_fts USING fts5("
 	"  name, words, description,"
 	"  content='',"

@@ -181,6 +181,40 @@ json_t *store_catalog(struct store *st, const char *rules_version,
 		      const char *only_server, struct errbuf *eb);
 
 /*
+ * Stream the catalog one server at a time, in name order: fn gets
+ * {"name":..,"tools":[{"name","hash","verdict"}]} (borrowed for the call)
+ * and returns -1 to stop.  Servers without present tools are skipped.
+ * Memory stays bounded by the largest server, whatever the catalog size.
+ */
+int store_each_server_tools(struct store *st, const char *rules_version,
+			    int (*fn)(void *ctx, json_t *server), void *ctx,
+			    struct errbuf *eb);
+
+/* The riskiest present tools, highest score first:
+   {"tools":[{server,tool,category,risk,score,confidence,rationale}]}. */
+json_t *store_top(struct store *st, const char *rules_version, int limit,
+		  struct errbuf *eb);
+
+/* A small persistent setting (e.g. a registry's last sync time); *value
+   is new or NULL when unset. */
+int store_meta_get(struct store *st, const char *key, char **value,
+		   struct errbuf *eb);
+int store_meta_set(struct store *st, const char *key, const char *value,
+		   struct errbuf *eb);
+
+/* Remember (or replace) a registry-learned target; target is borrowed. */
+int store_registry_put(struct store *st, const char *registry,
+		       const char *name, const json_t *target,
+		       struct errbuf *eb);
+/* Forget a registry target (the server was deleted from the registry). */
+int store_registry_delete(struct store *st, const char *registry,
+			  const char *name, struct errbuf *eb);
+/* Every remembered target of a registry, in name order:
+   [target_to_json()...] (new). */
+json_t *store_registry_targets(struct store *st, const char *registry,
+			       struct errbuf *eb);
+
+/*
  * One page of store_servers(): the servers named after `after` (NULL: from
  * the first), at most limit of them, each row exactly as store_servers()
  * gives it.  Returns {"servers":[...]} (new) and sets *more when servers

@@ -117,9 +117,17 @@ grade_tokens(const json_t *tools)
 size_t
 grade_tokens_defs(const char *const *defs, size_t ndefs)
 {
-	size_t n = strlen("{\"tools\":[]}"), i;
+	size_t n = 0, i;
 
 	for (i = 0; i < ndefs; i++)
-		n += strlen(defs[i]) + (i > 0);
-	return grade_tokens_for_bytes(n);
+		n += strlen(defs[i]);
+	return grade_tokens_for_def_bytes(n, ndefs);
+}
+
+size_t
+grade_tokens_for_def_bytes(size_t total, size_t ndefs)
+{
+	/* {"tools":[ d1,d2,... ]}: the wrapping plus a comma between. */
+	return grade_tokens_for_bytes(strlen("{\"tools\":[]}") + total +
+				      (ndefs ? ndefs - 1 : 0));
 }

@@ -51,4 +51,7 @@ size_t grade_tokens(const json_t *tools);
  */
 size_t grade_tokens_defs(const char *const *defs, size_t ndefs);
 
+/* The same from the total bytes of ndefs stored definitions. */
+size_t grade_tokens_for_def_bytes(size_t total, size_t ndefs);
+
 #endif

@@ -115,3 +115,40 @@ recommend_grade(const struct server_verdicts *sv, struct grade *out)
 {
 	grade_server(sv->tools, sv->n, out);
 }
+
+static int
+grade_each(void *ctx, json_t *server)
+{
+	json_t *map = ctx;
+	struct server_verdicts sv;
+	struct errbuf eb = ERRBUF_INIT;
+	struct grade g;
+	char letter[2];
+
+	if (recommend_decode(server, &sv, &eb) < 0)
+		return -1;
+	recommend_grade(&sv, &g);
+	letter[0] = g.letter;
+	letter[1] = '\0';
+	json_object_set_new(map, sv.server,
+			    json_pack("{s:s,s:s}", "grade", letter, "reason",
+				      g.reason));
+	server_verdicts_release(&sv);
+	return 0;
+}
+
+json_t *
+recommend_grades(struct store *st, const char *rules_version,
+		 struct errbuf *eb)
+{
+	json_t *map = json_object();
+
+	if (store_each_server_tools(st, rules_version, grade_each, map, eb) <
+	    0) {
+		if (!eb->msg[0])
+			errbuf_set(eb, "cannot grade servers");
+		json_decref(map);
+		return NULL;
+	}
+	return map;
+}

@@ -58,4 +58,11 @@ int recommend_render(const struct profile *p, const struct server_verdicts *sv,
 /* The server's grade (A-F) from its verdicts. */
 void recommend_grade(const struct server_verdicts *sv, struct grade *out);
 
+/*
+ * Grades of every server with present tools, in one pass over the
+ * catalog: {"<server>":{"grade":"D","reason":".."}} (new).
+ */
+json_t *recommend_grades(struct store *st, const char *rules_version,
+			 struct errbuf *eb);
+
 #endif

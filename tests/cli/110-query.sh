@@ -6,8 +6,8 @@ DB="$T_DIR/q.db"
 "$M" -q --db "$DB" import "$ROOT/tests/data/manifests" || exit 1
 
 t_ok "servers table" "$M" --db "$DB" servers
-t_grep "table header" "^SERVER +STATUS +TOOLS" "$T_DIR/out"
-t_grep "omics row" "^aws-omics +ok +4" "$T_DIR/out"
+t_grep "table header" "^SERVER +STATUS +GRADE +TOOLS" "$T_DIR/out"
+t_grep "omics row" "^aws-omics +ok +[A-F] +4" "$T_DIR/out"
 t_ok "show a server" "$M" --db "$DB" show aws-omics
 t_grep "show lists its tools" "CancelAHORunBatch" "$T_DIR/out"
 t_ok "show --json" "$M" --db "$DB" --json show aws-omics
@@ -23,7 +23,7 @@ t_ok "search text with FTS syntax is literal" "$M" --db "$DB" search 'NEAR("a" O
 # Remote strings never reach the terminal raw.
 printf '{"tools":[{"name":"evil","description":"\\u001b[2J\\u001b]0;pwned\\u0007 hidden\\u200b"}]}' >"$T_DIR/evil.json"
 "$M" -q --db "$DB" import "$T_DIR/evil.json"
-t_ok "show a hostile server" "$M" --db "$DB" show evil
+t_ok "search shows a hostile description" "$M" --db "$DB" search hidden
 t_nogrep "no raw escape byte in output" "$(printf '\033')" "$T_DIR/out"
 t_grep "escape shown as text" '\\x1b\[2J' "$T_DIR/out"
 t_grep "zero-width shown" '\\u200b' "$T_DIR/out"

@@ -12,7 +12,6 @@
 static struct rules *rules;
 static struct classifier *cl;
 static struct verdict v;
-static char *json_out;
 
 /* Classify the tool in js into the global v (released on the next call). */
 static const struct verdict *
@@ -320,6 +319,7 @@ TEST(verdict_json_round_trip)
 	s1 = json_dumps(j, JSON_REAL_PRECISION(2));
 	s2 = json_dumps(j2, JSON_REAL_PRECISION(2));
 	CHECK_STR(s2, s1);
+	verdict_release(&back);
 	json_object_set_new(j, "risk", json_string("severe"));
 	CHECK_INT(verdict_from_json(j, &back, &eb), -1);
 	CHECK_CONTAINS(eb.msg, "unknown risk 'severe'");
@@ -328,7 +328,6 @@ TEST(verdict_json_round_trip)
 	json_decref(j);
 	json_decref(j2);
 	verdict_release(&back);
-	free(json_out);
 }
 
 TEST(zz_cleanup)

@@ -1,0 +1,269 @@
+/*
+ * mcprisk export: the recommended policy of one server (to stdout or a
+ * folder) or of every server (--all --out DIR), in one or more formats.
+ * Decisions come from the profile, bytes from the format writers; this
+ * file only chooses what to write where and summarises what a format
+ * could not express.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classifier/rules.h"
+#include "cli/cli.h"
+#include "db/store.h"
+#include "report/recommend.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+static const char usage_text[] =
+	"export SERVER|--all [--format F[,F...]|all] [--profile P] "
+	"[--alias NAME] [--out DIR]";
+
+struct export_job {
+	struct app *app;
+	const struct profile *profile;
+	const char *rules_version;
+	const char *alias;
+	const char *out_dir; /* NULL: stdout */
+	bool formats[EXPORT__COUNT];
+	struct export_notes notes[EXPORT__COUNT];
+	int servers;
+	int files;
+};
+
+/* Parse "policylayer,claude" or "all" into job->formats. */
+static int
+parse_formats(const char *arg, bool *formats)
+{
+	char *copy = xstrdup(arg), *p = copy, *comma;
+	int ret = 0, f;
+
+	for (;;) {
+		comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		if (strcmp(p, "all") == 0) {
+			for (f = 0; f < EXPORT__COUNT; f++)
+				formats[f] = true;
+		} else if ((f = export_format_parse(p)) >= 0) {
+			formats[f] = true;
+		} else {
+			cli_error("unknown format '%s' (policylayer, intercept, "
+				  "claude, codex, docker, all)", p);
+			ret = -1;
+			break;
+		}
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	free(copy);
+	return ret;
+}
+
+static int
+export_one(struct export_job *job, const struct server_verdicts *sv)
+{
+	struct errbuf eb = ERRBUF_INIT;
+	int f;
+
+	for (f = 0; f < EXPORT__COUNT; f++) {
+		struct buf out = BUF_INIT(EXPORT_MAX);
+		int r;
+
+		if (!job->formats[f])
+			continue;
+		r = recommend_render(job->profile, sv, job->alias,
+				     job->rules_version, (enum export_format)f,
+				     &out, &job->notes[f], &eb);
+		if (r == 0 && job->out_dir)
+			r = export_write_file_flags(
+				job->out_dir, sv->server,
+				export_format_name((enum export_format)f), &out,
+				job->servers > 1 ? EXPORT_WRITE_NOSYNC : 0, &eb);
+		else if (r == 0 && fwrite(out.data, 1, out.len, stdout) != out.len)
+			errbuf_set(&eb, "cannot write output");
+		buf_release(&out);
+		if (r < 0 || eb.msg[0]) {
+			cli_error("export '%s' as %s: %s", sv->server,
+				  export_format_name((enum export_format)f),
+				  eb.msg);
+			return -1;
+		}
+		job->files++;
+	}
+	return 0;
+}
+
+static int
+export_each(void *ctx, json_t *server)
+{
+	struct export_job *job = ctx;
+	struct server_verdicts sv;
+	struct errbuf eb = ERRBUF_INIT;
+	int r;
+
+	if (recommend_decode(server, &sv, &eb) < 0) {
+		cli_error("%s", eb.msg);
+		return -1;
+	}
+	job->servers++;
+	r = export_one(job, &sv);
+	server_verdicts_release(&sv);
+	return r;
+}
+
+/* One line per kind of loss and format, naming a few tools. */
+static void
+print_notes(const struct export_job *job)
+{
+	int f;
+	size_t i, j;
+
+	for (f = 0; f < EXPORT__COUNT; f++) {
+		const struct export_notes *n = &job->notes[f];
+
+		for (i = 0; i < n->n; i++) {
+			size_t count = 0;
+			bool first = true;
+
+			for (j = 0; j < i; j++)
+				if (strcmp(n->v[j].text, n->v[i].text) == 0)
+					break;
+			if (j < i)
+				continue; /* already summarised */
+			for (j = i; j < n->n; j++)
+				if (strcmp(n->v[j].text, n->v[i].text) == 0)
+					count++;
+			fprintf(stderr, "mcprisk: note: %s: %s",
+				export_format_name((enum export_format)f),
+				n->v[i].text);
+			if (n->v[i].tool) {
+				size_t shown = 0;
+
+				fprintf(stderr, " (%zu tool%s: ", count,
+					count == 1 ? "" : "s");
+				for (j = i; j < n->n && shown < 5; j++) {
+					if (strcmp(n->v[j].text,
+						   n->v[i].text) != 0 ||
+					    !n->v[j].tool)
+						continue;
+					fprintf(stderr, "%s%s", first ? "" : ", ",
+						n->v[j].tool);
+					first = false;
+					shown++;
+				}
+				fprintf(stderr, "%s)", count > shown ? ", ..." :
+								      "");
+			}
+			fputc('\n', stderr);
+		}
+	}
+}
+
+int
+cmd_export(int argc, char **argv, struct app *app)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "alias", required_argument, NULL, 'A' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct export_job job = { 0 };
+	struct errbuf eb = ERRBUF_INIT;
+	struct profile *profile = NULL;
+	const char *profile_name_arg = "balanced";
+	struct rules *rules;
+	struct store *st;
+	bool all = false, any = false;
+	int c, f, nformats = 0, ret = EXIT_RUNTIME;
+
+	job.app = app;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "af:p:A:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': all = true; break;
+		case 'f':
+			if (parse_formats(optarg, job.formats) < 0)
+				return EXIT_USAGE;
+			any = true;
+			break;
+		case 'p': profile_name_arg = optarg; break;
+		case 'A': job.alias = optarg; break;
+		case 'o': job.out_dir = optarg; break;
+		default: return cli_usage(usage_text);
+		}
+	}
+	if (!any)
+		job.formats[EXPORT_POLICYLAYER] = true;
+	for (f = 0; f < EXPORT__COUNT; f++)
+		nformats += job.formats[f];
+	if ((all && optind != argc) || (!all && optind != argc - 1))
+		return cli_usage(usage_text);
+	if (all && !job.out_dir) {
+		cli_error("--all writes one file per server and format; give "
+			  "--out DIR");
+		return EXIT_USAGE;
+	}
+	if (!job.out_dir && nformats != 1) {
+		cli_error("several formats need --out DIR");
+		return EXIT_USAGE;
+	}
+	if (all && job.alias) {
+		cli_error("--alias names one server; it cannot go with --all");
+		return EXIT_USAGE;
+	}
+	profile = profile_load_named(app->data_dir, profile_name_arg, &eb);
+	if (!profile) {
+		cli_error("%s", eb.msg);
+		return EXIT_USAGE;
+	}
+	job.profile = profile;
+	if (!(rules = app_rules(app)) || !(st = app_store(app, true)))
+		goto out;
+	job.rules_version = rules_version(rules);
+	if (all) {
+		job.servers = 2; /* batch writes: sync once at the end */
+		if (store_each_server_tools(st, job.rules_version, export_each,
+					    &job, &eb) < 0) {
+			if (eb.msg[0])
+				cli_error("%s", eb.msg);
+			goto out;
+		}
+		if (export_sync(job.out_dir, &eb) < 0) {
+			cli_error("%s", eb.msg);
+			goto out;
+		}
+	} else {
+		struct server_verdicts sv;
+
+		if (recommend_load(st, argv[optind], job.rules_version, &sv,
+				   &eb) < 0) {
+			cli_error("%s", eb.msg);
+			goto out;
+		}
+		job.servers = 1;
+		c = export_one(&job, &sv);
+		server_verdicts_release(&sv);
+		if (c < 0)
+			goto out;
+	}
+	if (!app->quiet) {
+		print_notes(&job);
+		if (job.out_dir)
+			fprintf(stderr, "export: %d files written to %s\n",
+				job.files, job.out_dir);
+	}
+	ret = EXIT_OK;
+out:
+	for (f = 0; f < EXPORT__COUNT; f++)
+		export_notes_release(&job.notes[f]);
+	profile_free(profile);
+	return ret;
+}
