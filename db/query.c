@@ -631,7 +631,11 @@ store_servers_page(struct store *st, const char *rules_version,
 	list = rows(st, eb,
 		    "SELECT name, title, version, status, error, tool_count,"
 		    " source, transport, endpoint, protocol_version,"
-		    " first_seen, last_attempt, last_success"
+		    " first_seen, last_attempt, last_success,"
+		    " (SELECT coalesce(sum(length(CAST(d.json AS BLOB))), 0)"
+		    "  FROM tools t JOIN definitions d ON d.id = t.def_id"
+		    "  WHERE t.server_id = servers.id AND t.removed_at IS NULL)"
+		    "  AS definition_bytes"
 		    " FROM servers WHERE ?1 IS NULL OR name > ?1"
 		    " ORDER BY name LIMIT ?2",
 		    "tn", after, limit + 1);

@@ -58,7 +58,11 @@ while i < len(text):
         break
     d, i = dec.raw_decode(text, i)
     rows += d["servers"]
-print(rows == json.load(open(sys.argv[2]))["servers"])
+# grade, grade_reason and tokens are added by the CLI itself (not yet in
+# the store's JSON); definition_bytes is what they are computed from.
+drop = {"grade", "grade_reason", "tokens", "definition_bytes"}
+strip = lambda l: [{k: v for k, v in r.items() if k not in drop} for r in l]
+print(strip(rows) == strip(json.load(open(sys.argv[2]))["servers"]))
 PY
 )" True
 t_eq "default page" "$(req GET /v1/servers)" 200
