@@ -570,7 +570,8 @@ load_old_tools(struct store *st, int64_t server_id, struct old_tool **out,
 	}
 	/* SQLite's ORDER BY uses BINARY collation, the same as strcmp, but
 	   sort anyway so the lookup never depends on it. */
-	qsort(*out, *n, sizeof(**out), cmp_old_tool);
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), cmp_old_tool);
 	return 0;
 }
 
@@ -813,7 +814,8 @@ write_tools(struct store *st, int64_t run, int64_t id, bool had_manifest,
 		if (put_definition(st, t, &words, &def_id, eb) < 0)
 			goto out;
 		key.name = (char *)t->name;
-		o = bsearch(&key, old, nold, sizeof(*old), cmp_old_tool);
+		o = nold ? bsearch(&key, old, nold, sizeof(*old), cmp_old_tool)
+			 : NULL;
 		if (o)
 			o->seen = true;
 		if (!o || o->removed) {
