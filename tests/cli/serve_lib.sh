@@ -7,6 +7,9 @@ S_PID=
 S_RC=
 serve_start() {
 	s_db=$1; shift
+	# Truncate here, not in the child: the loop below must never read an
+	# earlier server's port.
+	: >"$T_DIR/serve.err"
 	"$MCPRISK" --db "$s_db" serve --listen "${S_LISTEN:-127.0.0.1:0}" "$@" \
 		2>"$T_DIR/serve.err" &
 	S_PID=$!
