@@ -49,4 +49,22 @@ void classifier_free(struct classifier *c);
 int classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 		  struct errbuf *eb);
 
+struct manifest;
+
+/*
+ * How the CLI (`classify --json`) and the service (POST /v1/classify)
+ * encode classify_manifest_json()'s document, so both give the same bytes.
+ */
+#define CLASSIFY_JSON_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(2))
+
+/*
+ * Classify every tool of a parsed manifest with c (built over rules):
+ * {"rules_version":..,"tools":[{"name":..,<verdict_to_json fields>}]} in
+ * manifest order.  *worst (may be NULL) gets the highest risk seen, -1 for
+ * no tools.  Returns a new document, or NULL with "tools[i]: reason".
+ */
+json_t *classify_manifest_json(struct classifier *c, const struct rules *rules,
+			       const struct manifest *m, int *worst,
+			       struct errbuf *eb);
+
 #endif

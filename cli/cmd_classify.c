@@ -65,7 +65,7 @@ cmd_classify(int argc, char **argv, struct app *app)
 	struct manifest m = MANIFEST_INIT;
 	struct classifier *c = NULL;
 	struct rules *rules;
-	json_t *doc = NULL, *tools = NULL;
+	json_t *doc = NULL;
 	const char *path = "-";
 	int fail_on = -1, ret = EXIT_RUNTIME, opt, worst = -1;
 	size_t i;
@@ -104,16 +104,25 @@ cmd_classify(int argc, char **argv, struct app *app)
 		goto out;
 	}
 	c = classifier_new(rules);
-	doc = json_object();
-	tools = json_array();
-	json_object_set_new(doc, "rules_version",
-			    json_string(rules_version(rules)));
-	if (!app->json)
-		printf("%-*s  %-11s  %-8s  %5s  %4s  %s\n", TABLE_NAME_COLS + 3,
-		       "TOOL", "CATEGORY", "RISK", "SCORE", "CONF", "TRAITS");
+	if (app->json) {
+		doc = classify_manifest_json(c, rules, &m, &worst, &eb);
+		if (!doc) {
+			cli_error("%s", eb.msg);
+			goto out;
+		}
+		if (json_dumpf(doc, stdout, CLASSIFY_JSON_FLAGS) < 0) {
+			cli_error("cannot write the output");
+			goto out;
+		}
+		putchar('\n');
+		ret = fail_on >= 0 && worst >= fail_on ? EXIT_FINDINGS
+						       : EXIT_OK;
+		goto out;
+	}
+	printf("%-*s  %-11s  %-8s  %5s  %4s  %s\n", TABLE_NAME_COLS + 3,
+	       "TOOL", "CATEGORY", "RISK", "SCORE", "CONF", "TRAITS");
 	for (i = 0; i < m.ntools; i++) {
 		struct verdict v;
-		json_t *t, *vj;
 
 		if (classify_tool(c, m.tools[i].json, &v, &eb) < 0) {
 			cli_error("tools[%zu]: %s", i, eb.msg);
@@ -121,35 +130,14 @@ cmd_classify(int argc, char **argv, struct app *app)
 		}
 		if ((int)v.risk > worst)
 			worst = (int)v.risk;
-		if (app->json) {
-			t = json_object();
-			json_object_set_new(t, "name",
-					    json_string(m.tools[i].name));
-			vj = verdict_to_json(&v);
-			json_object_update(t, vj);
-			json_decref(vj);
-			json_array_append_new(tools, t);
-		} else {
-			print_row(m.tools[i].name, &v);
-		}
+		print_row(m.tools[i].name, &v);
 		verdict_release(&v);
 	}
-	json_object_set_new(doc, "tools", tools);
-	tools = NULL;
-	if (app->json) {
-		if (json_dumpf(doc, stdout,
-			       JSON_INDENT(2) | JSON_REAL_PRECISION(2)) < 0) {
-			cli_error("cannot write the output");
-			goto out;
-		}
-		putchar('\n');
-	} else if (!app->quiet) {
+	if (!app->quiet)
 		fprintf(stderr, "%zu tools classified with rules %s\n",
 			m.ntools, rules_version(rules));
-	}
 	ret = fail_on >= 0 && worst >= fail_on ? EXIT_FINDINGS : EXIT_OK;
 out:
-	json_decref(tools);
 	json_decref(doc);
 	classifier_free(c);
 	manifest_release(&m);

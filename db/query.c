@@ -5,6 +5,7 @@
  */
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,10 +71,8 @@ rows(struct store *st, struct errbuf *eb, const char *sql,
 	va_list ap;
 	int i, rc;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
-		errbuf_set(eb, "cannot prepare query: %s", sqlite3_errmsg(db));
+	if (!(s = store_query_stmt(st, sql, eb)))
 		return NULL;
-	}
 	va_start(ap, types);
 	for (i = 0; types[i]; i++) {
 		if (types[i] == 't') {
@@ -107,7 +106,10 @@ rows(struct store *st, struct errbuf *eb, const char *sql,
 		json_decref(out);
 		out = NULL;
 	}
-	sqlite3_finalize(s);
+	if (store_query_cached(st, s))
+		sqlite3_reset(s);
+	else
+		sqlite3_finalize(s);
 	return out;
 }
 
@@ -578,4 +580,183 @@ store_top(struct store *st, const char *rules_version, int limit,
 	if (!list)
 		return NULL;
 	return json_pack("{s:o}", "tools", list);
+}
+
+/* The category counts and max_risk of store_servers(), for the rows in list
+   (each an object with "name"); counts is the per-server, per-category
+   result of the category query. */
+static void
+servers_merge_counts(json_t *list, const json_t *counts,
+		     const char *rules_version)
+{
+	static const char *const levels[] = { "low", "medium", "high",
+					      "critical" };
+	json_t *row;
+	size_t i, j = 0, k;
+
+	json_array_foreach(list, i, row) {
+		json_t *cat = json_object();
+		int maxlevel = -1;
+
+		for (k = 0; k < sizeof(categories) / sizeof(categories[0]); k++)
+			json_object_set_new(cat, categories[k], json_integer(0));
+		json_object_set_new(row, "categories", cat);
+		if (!rules_version)
+			continue;
+		/* Both lists are ordered by server name: one merge pass. */
+		for (; j < json_array_size(counts); j++) {
+			json_t *c = json_array_get(counts, j);
+			int lvl, cmp = strcmp(json_get_str(c, "server"),
+					      json_get_str(row, "name"));
+
+			if (cmp > 0)
+				break;
+			if (cmp < 0)
+				continue;
+			json_object_set(cat, json_get_str(c, "category"),
+					json_object_get(c, "n"));
+			lvl = (int)json_integer_value(
+				json_object_get(c, "risk_level"));
+			if (lvl > maxlevel)
+				maxlevel = lvl;
+		}
+		json_object_set_new(row, "max_risk",
+				    maxlevel < 0 ? json_null()
+						 : json_string(levels[maxlevel]));
+	}
+}
+
+json_t *
+store_servers_page(struct store *st, const char *rules_version,
+		   const char *after, int limit, bool *more, struct errbuf *eb)
+{
+	json_t *list, *counts;
+
+	*more = false;
+	list = rows(st, eb,
+		    "SELECT name, title, version, status, error, tool_count,"
+		    " source, transport, endpoint, protocol_version,"
+		    " first_seen, last_attempt, last_success,"
+		    " (SELECT coalesce(sum(length(CAST(d.json AS BLOB))), 0)"
+		    "  FROM tools t JOIN definitions d ON d.id = t.def_id"
+		    "  WHERE t.server_id = servers.id AND t.removed_at IS NULL)"
+		    "  AS definition_bytes"
+		    " FROM servers WHERE ?1 IS NULL OR name > ?1"
+		    " ORDER BY name LIMIT ?2",
+		    "tn", after, limit + 1);
+	if (!list)
+		return NULL;
+	if (json_array_size(list) > (size_t)limit) {
+		*more = true;
+		json_array_remove(list, (size_t)limit);
+	}
+	/* The same counts as store_servers(), for this page's servers. */
+	counts = rows(st, eb,
+		      "WITH page AS (SELECT id, name FROM servers"
+		      "  WHERE ?2 IS NULL OR name > ?2 ORDER BY name LIMIT ?3)"
+		      " SELECT p.name AS server, v.category AS category,"
+		      " count(*) AS n,"
+		      " max(CASE v.risk WHEN 'critical' THEN 3 WHEN 'high' THEN 2"
+		      " WHEN 'medium' THEN 1 ELSE 0 END) AS risk_level"
+		      " FROM page p JOIN tools t ON t.server_id = p.id"
+		      " JOIN verdicts v ON v.def_id = t.def_id"
+		      "  AND v.rules_version = ?1"
+		      " WHERE t.removed_at IS NULL"
+		      " GROUP BY p.name, v.category ORDER BY p.name",
+		      "ttn", rules_version, after, limit);
+	if (!counts) {
+		json_decref(list);
+		return NULL;
+	}
+	servers_merge_counts(list, counts, rules_version);
+	json_decref(counts);
+	return json_pack("{s:o}", "servers", list);
+}
+
+json_t *
+store_changes_limit(struct store *st, int64_t since, const char *rules_version,
+		    int limit, struct errbuf *eb)
+{
+	json_t *list;
+
+	list = rows(st, eb,
+		    "SELECT c.run_id AS run, c.at, s.name AS server, c.tool,"
+		    " c.kind, c.fields AS fields_json, c.old_hash, c.new_hash,"
+		    " ov.category AS old_category, ov.risk AS old_risk,"
+		    " nv.category AS new_category, nv.risk AS new_risk"
+		    " FROM changes c JOIN servers s ON s.id = c.server_id"
+		    " LEFT JOIN definitions od ON od.hash = c.old_hash"
+		    " LEFT JOIN verdicts ov ON ov.def_id = od.id"
+		    "  AND ov.rules_version = ?2"
+		    " LEFT JOIN definitions nd ON nd.hash = c.new_hash"
+		    " LEFT JOIN verdicts nv ON nv.def_id = nd.id"
+		    "  AND nv.rules_version = ?2"
+		    " WHERE c.at >= ?1 ORDER BY c.id LIMIT ?3",
+		    "itn", since, rules_version, limit);
+	if (!list)
+		return NULL;
+	return json_pack("{s:o}", "changes", list);
+}
+
+json_t *
+store_counts(struct store *st, struct errbuf *eb)
+{
+	json_t *r, *out;
+
+	r = rows(st, eb,
+		 "SELECT (SELECT count(*) FROM servers) AS servers,"
+		 " (SELECT count(*) FROM tools WHERE removed_at IS NULL)"
+		 "  AS tools,"
+		 " (SELECT count(*) FROM definitions) AS definitions",
+		 "");
+	if (!r)
+		return NULL;
+	out = json_incref(json_array_get(r, 0));
+	json_decref(r);
+	return out;
+}
+
+json_t *
+store_last_run(struct store *st, const char *kind, struct errbuf *eb)
+{
+	json_t *r, *out;
+
+	r = rows(st, eb,
+		 "SELECT id, kind, started, finished, outcome FROM runs"
+		 " WHERE kind = ?1 ORDER BY id DESC LIMIT 1",
+		 "t", kind);
+	if (!r)
+		return NULL;
+	out = json_array_size(r) ? json_incref(json_array_get(r, 0))
+				  : json_null();
+	json_decref(r);
+	return out;
+}
+
+int
+store_reader_tune(struct store *st, long long mmap_bytes, int cache_kib,
+		  struct errbuf *eb)
+{
+	char sql[128];
+	char *err = NULL;
+
+	snprintf(sql, sizeof(sql),
+		 "PRAGMA mmap_size = %lld; PRAGMA cache_size = -%d",
+		 mmap_bytes, cache_kib);
+	if (sqlite3_exec(store_db(st), sql, NULL, NULL, &err) != SQLITE_OK) {
+		errbuf_set(eb, "cannot tune the connection: %s",
+			   err ? err : "unknown error");
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_process_tune(void)
+{
+	/* Memory statistics take a global mutex on every allocation; the
+	   service's threads allocate a lot and never read them.  Only
+	   possible before SQLite is first used, so failure is ignored. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }

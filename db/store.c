@@ -126,6 +126,10 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmt[Q__COUNT];
+	/* Read queries of db/query.c, prepared once per connection and
+	   keyed by the address of their SQL text (a string literal). */
+	const char *qsql[STORE_QUERY_CACHE];
+	sqlite3_stmt *qstmt[STORE_QUERY_CACHE];
 	int64_t now; /* fixed clock for tests (0: real time) */
 	int batch_max;  /* servers per outer transaction (1: commit each) */
 	int batch_open; /* servers written in the open outer transaction */
@@ -384,6 +388,8 @@ store_free(struct store *st)
 	store_flush(st, NULL);
 	for (i = 0; i < Q__COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
+	for (i = 0; i < STORE_QUERY_CACHE; i++)
+		sqlite3_finalize(st->qstmt[i]);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -1053,4 +1059,41 @@ store_put_verdict(struct store *st, const char *hash,
 		return -1;
 	}
 	return put_verdict_id(st, def_id, rules_version, v, eb);
+}
+
+struct sqlite3_stmt *
+store_query_stmt(struct store *st, const char *sql, struct errbuf *eb)
+{
+	sqlite3_stmt *s = NULL;
+	int i;
+
+	for (i = 0; i < STORE_QUERY_CACHE && st->qsql[i]; i++)
+		if (st->qsql[i] == sql) {
+			sqlite3_reset(st->qstmt[i]);
+			sqlite3_clear_bindings(st->qstmt[i]);
+			return st->qstmt[i];
+		}
+	if (sqlite3_prepare_v3(st->db, sql, -1,
+			       i < STORE_QUERY_CACHE ? SQLITE_PREPARE_PERSISTENT
+						     : 0,
+			       &s, NULL) != SQLITE_OK) {
+		db_error(st, eb, "cannot prepare query");
+		return NULL;
+	}
+	if (i < STORE_QUERY_CACHE) {
+		st->qsql[i] = sql;
+		st->qstmt[i] = s;
+	}
+	return s;
+}
+
+bool
+store_query_cached(struct store *st, struct sqlite3_stmt *s)
+{
+	int i;
+
+	for (i = 0; i < STORE_QUERY_CACHE && st->qsql[i]; i++)
+		if (st->qstmt[i] == s)
+			return true;
+	return false;
 }

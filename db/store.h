@@ -39,6 +39,18 @@ void store_set_now(struct store *st, int64_t now);
 struct sqlite3;
 struct sqlite3 *store_db(struct store *st);
 
+/*
+ * A read query of db/ prepared once per connection, reset and unbound
+ * (borrowed; do not finalize).  sql must be a string literal: it is keyed
+ * by address.  Past STORE_QUERY_CACHE queries the statement is new and not
+ * kept (store_query_cached() is false: finalize it).  For db/ internals.
+ */
+#define STORE_QUERY_CACHE 32
+struct sqlite3_stmt;
+struct sqlite3_stmt *store_query_stmt(struct store *st, const char *sql,
+				      struct errbuf *eb);
+bool store_query_cached(struct store *st, struct sqlite3_stmt *s);
+
 /* The path the store was opened with (borrowed). */
 const char *store_path(const struct store *st);
 
@@ -223,5 +235,45 @@ int store_registry_delete(struct store *st, const char *registry,
    [target_to_json()...] (new). */
 json_t *store_registry_targets(struct store *st, const char *registry,
 			       struct errbuf *eb);
+
+/*
+ * One page of store_servers(): the servers named after `after` (NULL: from
+ * the first), at most limit of them, each row exactly as store_servers()
+ * gives it.  Returns {"servers":[...]} (new) and sets *more when servers
+ * follow the page.
+ */
+json_t *store_servers_page(struct store *st, const char *rules_version,
+			   const char *after, int limit, bool *more,
+			   struct errbuf *eb);
+/* store_changes() cut after limit rows (oldest first). */
+json_t *store_changes_limit(struct store *st, int64_t since,
+			    const char *rules_version, int limit,
+			    struct errbuf *eb);
+/*
+ * Catalog counts for monitoring: {"servers":N,"tools":N (present),
+ * "definitions":N}.
+ */
+json_t *store_counts(struct store *st, struct errbuf *eb);
+/*
+ * The latest run of a kind ("refresh", "import"): {"id","kind","started",
+ * "finished","outcome"} (finished and outcome null while it runs), or JSON
+ * null when there was none.  New reference, or NULL with a reason.
+ */
+json_t *store_last_run(struct store *st, const char *kind,
+		       struct errbuf *eb);
+
+/*
+ * Tune a long-lived read-only connection (the service's workers): map up
+ * to mmap_bytes of the file instead of copying pages through read(), and
+ * keep cache_kib of pages in its own cache.
+ */
+int store_reader_tune(struct store *st, long long mmap_bytes, int cache_kib,
+		      struct errbuf *eb);
+
+/*
+ * Process-wide SQLite settings for many threads (no global memory
+ * statistics).  Call before any store is opened; later calls do nothing.
+ */
+void store_process_tune(void);
 
 #endif

@@ -1,0 +1,38 @@
+#!/bin/sh
+# mcprisk serve keeps answering while an import writes the catalog (WAL):
+# a loop of requests during the import sees no failure, and afterwards the
+# service sees the new servers without a restart.
+. "$ROOT/tests/cli/lib.sh"
+. "$ROOT/tests/cli/serve_lib.sh"
+M="$MCPRISK"
+DB="$T_DIR/w.db"
+"$M" -q --db "$DB" import "$ROOT/tests/data/manifests" || exit 1
+python3 "$ROOT/bench/gen_corpus.py" "$T_DIR/corpus" 400 12 >/dev/null || exit 1
+t_ok "serve starts" serve_start "$DB" --threads 2
+
+"$M" -q --db "$DB" import "$T_DIR/corpus" >"$T_DIR/import.out" 2>&1 &
+IMP=$!
+ok=0
+bad=0
+n=0
+# Bounded: at most 3000 rounds, and only while the import runs.
+while kill -0 $IMP 2>/dev/null && [ $n -lt 3000 ]; do
+	for p in /v1/tools/CancelAHORunBatch /v1/servers/aws-omics \
+		 '/v1/servers?limit=50' '/v1/search?q=get' /healthz; do
+		st=$(curl -s -o /dev/null -w '%{http_code}' "$BASE$p")
+		if [ "$st" = 200 ]; then ok=$((ok + 1)); else
+			bad=$((bad + 1)); echo "  $p -> $st"; fi
+	done
+	n=$((n + 1))
+done
+wait $IMP
+t_eq "import succeeded" "$?" 0
+t_eq "no failed request during the import" "$bad" 0
+echo "  $ok requests answered during the import"
+[ "$ok" -gt 0 ] && t_pass "requests flowed during the import" ||
+	t_bad "requests flowed during the import" "none answered"
+t_eq "new servers visible" "$(req GET /metrics)" 200
+t_grep "all 404 servers counted" '^mcprisk_catalog_objects\{kind="servers"\} 404$' "$T_DIR/body"
+serve_stop
+t_eq "SIGTERM exits 0" "$S_RC" 0
+t_done
