@@ -30,51 +30,6 @@ query_rules_version(struct app *app)
 	return app_rules_version(app);
 }
 
-/*
- * Add "grade", "grade_reason" and "tokens" to each server of a
- * store_servers() result; servers without tools grade A.
- */
-static int
-add_grades(struct store *st, const char *rules_version, json_t *res,
-	   struct errbuf *eb)
-{
-	json_t *grades = NULL, *row;
-	size_t i;
-
-	if (rules_version) {
-		grades = recommend_grades(st, rules_version, eb);
-		if (!grades)
-			return -1;
-	}
-	json_array_foreach(json_object_get(res, "servers"), i, row) {
-		json_t *g = json_object_get(grades, json_get_str(row, "name"));
-		size_t bytes = (size_t)json_integer_value(
-			json_object_get(row, "definition_bytes"));
-		size_t n = (size_t)json_integer_value(
-			json_object_get(row, "tool_count"));
-
-		bool never = json_is_null(json_object_get(row, "last_success"));
-
-		/* A server never fetched has no grade, not an A. */
-		if (rules_version && never) {
-			json_object_set_new(row, "grade", json_null());
-			json_object_set_new(row, "grade_reason",
-					    json_string("never fetched"));
-		} else if (rules_version) {
-			json_object_set_new(row, "grade",
-					    json_string(g ? json_get_str(g, "grade") : "A"));
-			json_object_set_new(row, "grade_reason",
-					    json_string(g ? json_get_str(g, "reason") : "no tools"));
-		}
-		json_object_set_new(row, "tokens",
-				    never ? json_null() :
-				    json_integer((json_int_t)grade_tokens_for_def_bytes(bytes, n)));
-		json_object_del(row, "definition_bytes");
-	}
-	json_decref(grades);
-	return 0;
-}
-
 /* Parse a command's options: only --help exists for these. */
 static int
 no_options(int argc, char **argv, const char *usage_text, int nargs)
@@ -124,7 +79,7 @@ cmd_servers(int argc, char **argv, struct app *app)
 	if (!(st = app_store(app, true)))
 		return EXIT_RUNTIME;
 	res = store_servers(st, query_rules_version(app), &eb);
-	if (!res || add_grades(st, query_rules_version(app), res, &eb) < 0) {
+	if (!res || recommend_add_grades(st, query_rules_version(app), res, &eb) < 0) {
 		cli_error("%s", eb.msg);
 		json_decref(res);
 		return EXIT_RUNTIME;

@@ -152,3 +152,49 @@ recommend_grades(struct store *st, const char *rules_version,
 	}
 	return map;
 }
+
+/*
+ * Add "grade", "grade_reason" and "tokens" to each server of a
+ * store_servers() result; servers without tools grade A.
+ */
+int
+recommend_add_grades(struct store *st, const char *rules_version, json_t *res,
+	   struct errbuf *eb)
+{
+	json_t *grades = NULL, *row;
+	size_t i;
+
+	if (rules_version) {
+		grades = recommend_grades(st, rules_version, eb);
+		if (!grades)
+			return -1;
+	}
+	json_array_foreach(json_object_get(res, "servers"), i, row) {
+		json_t *g = json_object_get(grades, json_get_str(row, "name"));
+		size_t bytes = (size_t)json_integer_value(
+			json_object_get(row, "definition_bytes"));
+		size_t n = (size_t)json_integer_value(
+			json_object_get(row, "tool_count"));
+
+		bool never = json_is_null(json_object_get(row, "last_success"));
+
+		/* A server never fetched has no grade, not an A. */
+		if (rules_version && never) {
+			json_object_set_new(row, "grade", json_null());
+			json_object_set_new(row, "grade_reason",
+					    json_string("never fetched"));
+		} else if (rules_version) {
+			json_object_set_new(row, "grade",
+					    json_string(g ? json_get_str(g, "grade") : "A"));
+			json_object_set_new(row, "grade_reason",
+					    json_string(g ? json_get_str(g, "reason") : "no tools"));
+		}
+		json_object_set_new(row, "tokens",
+				    never ? json_null() :
+				    json_integer((json_int_t)grade_tokens_for_def_bytes(bytes, n)));
+		json_object_del(row, "definition_bytes");
+	}
+	json_decref(grades);
+	return 0;
+}
+

@@ -65,4 +65,12 @@ void recommend_grade(const struct server_verdicts *sv, struct grade *out);
 json_t *recommend_grades(struct store *st, const char *rules_version,
 			 struct errbuf *eb);
 
+/*
+ * Add "grade", "grade_reason" and "tokens" to each server of a
+ * store_servers() (or store_servers_page()) result in place, so the CLI and
+ * the service show the same fields.  A server never fetched has no grade.
+ */
+int recommend_add_grades(struct store *st, const char *rules_version,
+			 json_t *servers_result, struct errbuf *eb);
+
 #endif
