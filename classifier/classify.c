@@ -42,6 +42,10 @@ struct classifier {
 	struct hit *hits;              /* one per rule */
 	uint32_t *hitlist;             /* rules hit, to reset and sort */
 	size_t nhit;
+	uint16_t *armed;               /* per rule: fields where a gated
+					  pattern's "requires" word occurs */
+	uint32_t *armlist;             /* rules armed, to reset */
+	size_t narmed;
 	struct buf tmp;                /* rationale and match text */
 	struct buf keys;               /* schema keys, after the values */
 };
@@ -87,6 +91,8 @@ classifier_new(const struct rules *rules)
 	buf_init(&c->keys, CLASSIFY_MAX_SCHEMA);
 	c->hits = xcalloc(rules->nrules + 1, sizeof(*c->hits));
 	c->hitlist = xcalloc(rules->nrules + 1, sizeof(*c->hitlist));
+	c->armed = xcalloc(rules->nrules + 1, sizeof(*c->armed));
+	c->armlist = xcalloc(rules->nrules + 1, sizeof(*c->armlist));
 	for (i = 0; i < rules->nrules; i++)
 		c->hits[i].field = -1;
 	return c;
@@ -108,6 +114,8 @@ classifier_free(struct classifier *c)
 	buf_release(&c->keys);
 	free(c->hits);
 	free(c->hitlist);
+	free(c->armed);
+	free(c->armlist);
 	free(c);
 }
 
@@ -291,6 +299,12 @@ match_words(struct classifier *c, int f, const struct wordlist *wl,
 			    c->hits[p->rule].field >= 0 ||
 			    i + p->nwords > wl->n)
 				continue;
+			if (p->gate) {
+				if (!c->armed[p->rule])
+					c->armlist[c->narmed++] = p->rule;
+				c->armed[p->rule] |= (uint16_t)bit;
+				continue;
+			}
 			for (m = 1; m < p->nwords; m++)
 				if (strcmp(p->words[m],
 					   wordlist_word(wl, i + m)) != 0)
@@ -305,6 +319,23 @@ match_words(struct classifier *c, int f, const struct wordlist *wl,
 	}
 }
 
+/* Whether word i of wl is a one-word phrase of some verb rule. */
+static bool
+verb_word(const struct rules *r, const struct wordlist *wl, size_t i)
+{
+	const struct wslot *s =
+		rules_lookup(r, wordlist_word(wl, i), wl->w[i].llen);
+	size_t k;
+
+	if (!s || !(s->fields & (1u << F_VERB)))
+		return false;
+	for (k = s->first; k < s->first + s->count; k++)
+		if ((r->rule[r->phrases[k].rule].fields & (1u << F_VERB)) &&
+		    r->phrases[k].nwords == 1 && !r->phrases[k].gate)
+			return true;
+	return false;
+}
+
 /*
  * The leading verb: the first of the first verb_window words of the
  * tool's own name that some verb rule knows.  When none is known the
@@ -315,25 +346,22 @@ find_verb(struct classifier *c)
 {
 	const struct rules *r = c->r;
 	const struct wordlist *wl = &c->words[F_NAME_WORDS];
-	size_t i, end = c->name_first + (size_t)r->sc.verb_window, k;
+	size_t i, end = c->name_first + (size_t)r->sc.verb_window;
 
 	c->verb = SIZE_MAX;
 	if (end > wl->n)
 		end = wl->n;
-	for (i = c->name_first; i < end && c->verb == SIZE_MAX; i++) {
-		const struct wslot *s =
-			rules_lookup(r, wordlist_word(wl, i), wl->w[i].llen);
-
-		if (!s || !(s->fields & (1u << F_VERB)))
-			continue;
-		for (k = s->first; k < s->first + s->count; k++)
-			if ((r->rule[r->phrases[k].rule].fields &
-			     (1u << F_VERB)) &&
-			    r->phrases[k].nwords == 1) {
-				c->verb = i;
-				break;
-			}
-	}
+	for (i = c->name_first; i < end && c->verb == SIZE_MAX; i++)
+		if (verb_word(r, wl, i))
+			c->verb = i;
+	/* A namespaced name whose last segment has no known verb
+	   ("create_item.v2"): look at the start of the name too. */
+	end = (size_t)r->sc.verb_window;
+	if (end > c->name_first)
+		end = c->name_first;
+	for (i = 0; i < end && c->verb == SIZE_MAX; i++)
+		if (verb_word(r, wl, i))
+			c->verb = i;
 	if (c->verb == SIZE_MAX && c->name_first < wl->n)
 		c->verb = c->name_first;
 	if (c->verb != SIZE_MAX)
@@ -375,6 +403,19 @@ hex_byte(unsigned char ch)
 {
 	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
 	       (ch >= 'A' && ch <= 'F');
+}
+
+/* 0 upper, 1 lower, 2 digit, 3 other: for the blob's class changes. */
+static int
+char_class(unsigned char ch)
+{
+	if (ch >= 'A' && ch <= 'Z')
+		return 0;
+	if (ch >= 'a' && ch <= 'z')
+		return 1;
+	if (ch >= '0' && ch <= '9')
+		return 2;
+	return 3;
 }
 
 /* One detector over one document; true and h filled on a hit. */
@@ -460,17 +501,24 @@ detect(const struct rule *ru, const unsigned char *s, size_t len,
 			}
 			if (run >= (size_t)ru->param[0] ||
 			    run >= (size_t)ru->param[1]) {
-				size_t k, hex = 0, up = 0, lo = 0, dig = 0;
+				size_t k, hex = 0, up = 0, lo = 0, dig = 0,
+					  mix = 0;
 
 				for (k = first; k < i; k++) {
 					hex += hex_byte(s[k]);
 					up += s[k] >= 'A' && s[k] <= 'Z';
 					lo += s[k] >= 'a' && s[k] <= 'z';
 					dig += s[k] >= '0' && s[k] <= '9';
+					mix += k > first && char_class(s[k]) !=
+						char_class(s[k - 1]);
 				}
+				/* Encoded data changes character class at
+				   most characters; URLs, paths and
+				   identifiers run in words. */
 				if ((hex == run && run >= (size_t)ru->param[1]) ||
 				    (run >= (size_t)ru->param[0] && up && lo &&
-				     dig)) {
+				     dig && mix * 100 >= run *
+				     (size_t)ru->param[2])) {
 					snprintf(h->det, sizeof(h->det),
 						 "%.24s... (%zu characters)",
 						 (const char *)s + first, run);
@@ -504,6 +552,9 @@ match_scan(struct classifier *c, int f)
 
 		if (c->hits[ri].field >= 0)
 			continue;
+		/* A gated pattern cannot match without one of its words. */
+		if (ru->gated && !(c->armed[ri] & (1u << f)))
+			continue;
 		if (ru->kind == MATCH_DETECTOR) {
 			if (d->len && detect(ru, (const unsigned char *)
 					     buf_cstr(d), d->len, &h)) {
@@ -530,6 +581,9 @@ reset(struct classifier *c)
 	for (i = 0; i < c->nhit; i++)
 		c->hits[c->hitlist[i]].field = -1;
 	c->nhit = 0;
+	for (i = 0; i < c->narmed; i++)
+		c->armed[c->armlist[i]] = 0;
+	c->narmed = 0;
 	for (i = 0; i < F__COUNT; i++) {
 		buf_reset(&c->doc[i]);
 		wordlist_reset(&c->words[i]);
@@ -634,7 +688,8 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 	const json_t *desc, *title;
 	const char *name;
 	int w_all[CAT__COUNT] = { 0 }, w_base[CAT__COUNT] = { 0 };
-	int cat_all, cat_base, cat, bw, sw, bw2, sw2, score, f;
+	int cat_all, cat_base, cat, bw, sw, bw2, sw2, score, f, pre_base,
+	    pre_all, pre;
 	bool opaque = true, acronym = true, no_desc, raised = false;
 	char **texts = NULL;
 	double conf;
@@ -725,10 +780,25 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 
 		if (hf == F_NAME || hf == F_NAME_WORDS || hf == F_VERB)
 			opaque = false;
-		if (ru->category < 0)
+		if (ru->category < 0 || ru->only_if)
 			continue;
 		w_all[ru->category] += ru->weight;
 		if (hf != F_ANNOTATIONS)
+			w_base[ru->category] += ru->weight;
+	}
+	/* Conditional rules weigh in only when the others decided one of
+	   their categories ("a money object turns a write into financial"). */
+	pre_base = pick(sc, w_base, &bw, &sw);
+	pre_all = pick(sc, w_all, &bw, &sw);
+	for (i = 0; i < c->nhit; i++) {
+		const struct rule *ru = &r->rule[c->hitlist[i]];
+		int hf = c->hits[c->hitlist[i]].field;
+
+		if (!ru->only_if)
+			continue;
+		if (ru->only_if & (1u << pre_all))
+			w_all[ru->category] += ru->weight;
+		if (hf != F_ANNOTATIONS && (ru->only_if & (1u << pre_base)))
 			w_base[ru->category] += ru->weight;
 	}
 	cat_base = pick(sc, w_base, &bw, &sw);
@@ -742,6 +812,7 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 		sw = sw2;
 		raised = true;
 	}
+	pre = raised ? pre_all : pre_base;
 
 	out->evidence = xcalloc(c->nhit + 1, sizeof(*out->evidence));
 	out->findings = xcalloc(c->nhit + 1, sizeof(*out->findings));
@@ -752,6 +823,8 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 		struct evidence *e;
 
 		if (ru->contradicts && !(ru->contradicts & (1u << cat)))
+			continue;
+		if (ru->only_if && !(ru->only_if & (1u << pre)))
 			continue;
 		traits |= ru->traits;
 		texts[i] = hit_text(c, h);

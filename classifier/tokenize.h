@@ -64,9 +64,11 @@ void tokenize_words(struct wordlist *wl, const char *s, size_t len,
  * name starts:
  *   - "mcp__<server>__<tool>" (a client's alias): the prefix is dropped
  *     and only <tool> is split;
- *   - dotted names ("github.create_issue", "files.list"): every segment
- *     is split, and *first is the first word of the last segment, where
- *     the verb of a resource.method name lives.
+ *   - namespaced names ("github.create_issue", "files.list",
+ *     "TwilioApiV2010--CreateCall", "vendor__list_items", "repo/create",
+ *     "ns:get"): segments end at ".", "/", ":", "--" or "__"; every
+ *     segment is split, and *first is the first word of the last
+ *     non-empty segment, where the verb of a prefix.method name lives.
  * *first is 0 otherwise.
  */
 void tokenize_name(struct wordlist *wl, const char *name, size_t len,
