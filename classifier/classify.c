@@ -667,6 +667,22 @@ pick(const struct scoring *sc, const int *w, int *best_w, int *second_w)
 	return best;
 }
 
+/*
+ * A conditional rule that applies takes the lead: its category gets the
+ * decided category's weight plus its own, once per rule.
+ */
+static void
+take_lead(int *w, int decided, const struct rule *ru)
+{
+	if (decided == CAT_UNKNOWN) {
+		w[ru->category] += ru->weight;
+		return;
+	}
+	if (w[ru->category] < w[decided])
+		w[ru->category] = w[decided];
+	w[ru->category] += ru->weight;
+}
+
 static void
 add_clause(struct buf *b, size_t *nclauses, const char *label,
 	   const char *match, const char *rule, const char *explain)
@@ -786,8 +802,9 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 		if (hf != F_ANNOTATIONS)
 			w_base[ru->category] += ru->weight;
 	}
-	/* Conditional rules weigh in only when the others decided one of
-	   their categories ("a money object turns a write into financial"). */
+	/* Conditional rules apply only when the others decided one of
+	   their categories, and then turn it into theirs ("a change to a
+	   money object is financial"). */
 	pre_base = pick(sc, w_base, &bw, &sw);
 	pre_all = pick(sc, w_all, &bw, &sw);
 	for (i = 0; i < c->nhit; i++) {
@@ -797,9 +814,9 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 		if (!ru->only_if)
 			continue;
 		if (ru->only_if & (1u << pre_all))
-			w_all[ru->category] += ru->weight;
+			take_lead(w_all, pre_all, ru);
 		if (hf != F_ANNOTATIONS && (ru->only_if & (1u << pre_base)))
-			w_base[ru->category] += ru->weight;
+			take_lead(w_base, pre_base, ru);
 	}
 	cat_base = pick(sc, w_base, &bw, &sw);
 	cat_all = pick(sc, w_all, &bw2, &sw2);
