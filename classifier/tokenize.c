@@ -95,6 +95,7 @@ struct cur {
 	uint32_t start, end; /* source span */
 	unsigned upper, lower;
 	int last;            /* last ASCII letter, or 0 */
+	bool ascii;          /* a run of ASCII letters and digits */
 };
 
 static void
@@ -176,11 +177,13 @@ tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 				i++;
 				continue;
 			}
-			if (c.open && (flags & TOKENIZE_CAMEL) &&
-			    camel_cut(s, len, i, prev))
+			if (c.open && ((!c.ascii) ||
+				       ((flags & TOKENIZE_CAMEL) &&
+					camel_cut(s, len, i, prev))))
 				word_end(wl, &c, seg);
 			if (!c.open)
 				word_start(wl, &c, (uint32_t)i);
+			c.ascii = true;
 			if (a_upper(ch)) {
 				c.upper++;
 				ch += 'a' - 'A';
@@ -194,6 +197,22 @@ tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 			continue;
 		}
 		n = utf8_decode(s + i, len - i, &cp);
+		if (n != 0 && (cp == 0x17f || cp == 0x212a)) {
+			/* LONG S and KELVIN SIGN fold to ASCII 's' and 'k'
+			   under caseless matching: read them as those. */
+			if (c.open && !c.ascii)
+				word_end(wl, &c, seg);
+			if (!c.open)
+				word_start(wl, &c, (uint32_t)i);
+			c.ascii = true;
+			c.lower++;
+			c.last = cp == 0x17f ? 's' : 'k';
+			wl->lower[wl->llen++] = (char)c.last;
+			prev = c.last;
+			i += n;
+			c.end = (uint32_t)i;
+			continue;
+		}
 		if (n == 0) {
 			/* Invalid byte: a boundary, never a crash or a stop. */
 			word_end(wl, &c, seg);
@@ -211,8 +230,13 @@ tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 			i += n;
 			continue;
 		}
+		/* ASCII and non-ASCII letters make separate words, as
+		   PCRE2's \b sees them: "éignore" holds the word "ignore". */
+		if (c.open && c.ascii)
+			word_end(wl, &c, seg);
 		if (!c.open)
 			word_start(wl, &c, (uint32_t)i);
+		c.ascii = false;
 		memcpy(wl->lower + wl->llen, s + i, n);
 		wl->llen += n;
 		prev = 0;

@@ -49,7 +49,9 @@ const char *wordlist_word(const struct wordlist *wl, size_t i);
 
 /*
  * Append the words of s[0..len) to wl.  A word is a run of ASCII letters
- * and digits or of non-ASCII letters; everything else separates words,
+ * and digits or of non-ASCII letters (an ASCII run and a non-ASCII run
+ * are separate words, as PCRE2's \b sees them; U+017F and U+212A read
+ * as "s" and "k", their caseless ASCII matches); everything else separates words,
  * except zero-width and other invisible format characters, which are
  * skipped without ending the word.  With TOKENIZE_CAMEL a run is also cut
  * at lower->Upper ("getHTTP"), digit->Upper ("s3Bucket") and before the
