@@ -32,6 +32,18 @@ struct hit {
 	char det[64];  /* a detector's own description of the match */
 };
 
+/*
+ * Facts about a document from one pass, so that a detector runs its own
+ * pass only where it can fire.
+ */
+struct docstat {
+	bool done;      /* computed for this tool */
+	bool high;      /* a byte >= 0x80 */
+	bool esc;       /* an ESC byte */
+	size_t ws_run;  /* longest run of ASCII whitespace */
+	size_t b64_run; /* longest run of base64-alphabet bytes */
+};
+
 struct classifier {
 	const struct rules *r;
 	pcre2_match_data *md;
@@ -46,6 +58,7 @@ struct classifier {
 					  pattern's "requires" word occurs */
 	uint32_t *armlist;             /* rules armed, to reset */
 	size_t narmed;
+	struct docstat stat[F__COUNT]; /* one-pass facts for detectors */
 	struct buf tmp;                /* rationale and match text */
 	struct buf keys;               /* schema keys, after the values */
 };
@@ -137,27 +150,38 @@ doc_line(struct buf *b, const char *s, size_t n)
 	doc_add(b, s, n);
 }
 
+/* One member of an object, for walking in key order. */
+struct member {
+	const char *key;
+	const json_t *val;
+};
+
 static int
-cmp_key(const void *a, const void *b)
+cmp_member(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return strcmp(((const struct member *)a)->key,
+		      ((const struct member *)b)->key);
 }
 
-/* The keys of o in sorted order: key order never changes a verdict. */
-static const char **
-sorted_keys(const json_t *o, const char **stack, size_t *n)
+/* The members of o in key order: key order never changes a verdict. */
+static struct member *
+sorted_members(const json_t *o, struct member *stack, size_t *n)
 {
-	const char **keys = stack, *k;
+	struct member *m = stack;
+	const char *k;
 	size_t i = 0;
 	json_t *v;
 
 	*n = json_object_size(o);
 	if (*n > SORT_STACK_KEYS)
-		keys = xcalloc(*n, sizeof(*keys));
-	json_object_foreach((json_t *)o, k, v)
-		keys[i++] = k;
-	qsort(keys, *n, sizeof(*keys), cmp_key);
-	return keys;
+		m = xcalloc(*n, sizeof(*m));
+	json_object_foreach((json_t *)o, k, v) {
+		m[i].key = k;
+		m[i++].val = v;
+	}
+	if (*n > 1)
+		qsort(m, *n, sizeof(*m), cmp_member);
+	return m;
 }
 
 /*
@@ -188,7 +212,7 @@ static void
 walk_schema(struct classifier *c, const json_t *j, bool params,
 	    bool is_props, int depth, bool skip)
 {
-	const char *stack[SORT_STACK_KEYS], **keys;
+	struct member stack[SORT_STACK_KEYS], *keys;
 	size_t n, i;
 
 	if (depth > CLASSIFY_MAX_DEPTH || skip)
@@ -206,27 +230,27 @@ walk_schema(struct classifier *c, const json_t *j, bool params,
 	}
 	if (!json_is_object(j))
 		return;
-	keys = sorted_keys(j, stack, &n);
+	keys = sorted_members(j, stack, &n);
 	for (i = 0; i < n; i++) {
-		const json_t *v = json_object_get(j, keys[i]);
+		const json_t *v = keys[i].val;
+		const char *key = keys[i].key;
+		size_t kl = strlen(key);
 
-		doc_line(&c->keys, keys[i], strlen(keys[i]));
+		doc_line(&c->keys, key, kl);
 		if (params && is_props && json_is_object(v)) {
 			const json_t *d = json_object_get(v, "description");
 			size_t dl = json_string_length(d);
 
-			doc_line(&c->doc[F_PARAM_NAME], keys[i],
-				 strlen(keys[i]));
+			doc_line(&c->doc[F_PARAM_NAME], key, kl);
 			if (json_is_string(d) && dl > 0)
 				doc_line(&c->doc[F_PARAM_DESC],
 					 json_string_value(d), dl);
 			else
-				doc_line(&c->doc[F_PARAM_UNDESCRIBED], keys[i],
-					 strlen(keys[i]));
+				doc_line(&c->doc[F_PARAM_UNDESCRIBED], key, kl);
 		}
 		walk_schema(c, v, params,
-			    !is_props && strcmp(keys[i], "properties") == 0,
-			    depth + 1, !is_props && structural(keys[i]));
+			    !is_props && strcmp(key, "properties") == 0,
+			    depth + 1, !is_props && structural(key));
 	}
 	if (keys != stack)
 		free(keys);
@@ -235,19 +259,19 @@ walk_schema(struct classifier *c, const json_t *j, bool params,
 static void
 build_annotations(struct classifier *c, const json_t *ann)
 {
-	const char *stack[SORT_STACK_KEYS], **keys;
+	struct member stack[SORT_STACK_KEYS], *keys;
 	struct buf *b = &c->doc[F_ANNOTATIONS];
 	size_t n, i;
 
 	if (!json_is_object(ann))
 		return;
-	keys = sorted_keys(ann, stack, &n);
+	keys = sorted_members(ann, stack, &n);
 	for (i = 0; i < n; i++) {
-		const json_t *v = json_object_get(ann, keys[i]);
+		const json_t *v = keys[i].val;
 
 		if (b->len)
 			doc_add(b, "\n", 1);
-		doc_add(b, keys[i], strlen(keys[i]));
+		doc_add(b, keys[i].key, strlen(keys[i].key));
 		doc_add(b, "=", 1);
 		if (json_is_boolean(v))
 			doc_add(b, json_is_true(v) ? "true" : "false",
@@ -535,6 +559,55 @@ detect(const struct rule *ru, const unsigned char *s, size_t len,
 	return false;
 }
 
+static void
+doc_stat(struct docstat *st, const unsigned char *s, size_t len)
+{
+	size_t i, ws = 0, b64 = 0;
+
+	memset(st, 0, sizeof(*st));
+	st->done = true;
+	for (i = 0; i < len; i++) {
+		unsigned char ch = s[i];
+
+		if (ch >= 0x80)
+			st->high = true;
+		else if (ch == 0x1b)
+			st->esc = true;
+		if (is_space_byte(ch)) {
+			if (++ws > st->ws_run)
+				st->ws_run = ws;
+		} else {
+			ws = 0;
+		}
+		if (b64_byte(ch)) {
+			if (++b64 > st->b64_run)
+				st->b64_run = b64;
+		} else {
+			b64 = 0;
+		}
+	}
+}
+
+/* Whether a detector can fire on a document with these facts. */
+static bool
+may_detect(const struct rule *ru, const struct docstat *st)
+{
+	switch (ru->det) {
+	case DET_INVISIBLE:
+		return st->high;
+	case DET_ANSI:
+		return st->esc || st->high;
+	case DET_PADDING:
+		return st->ws_run >= (size_t)ru->param[0];
+	case DET_BLOB:
+		return st->b64_run >= (size_t)ru->param[0] ||
+		       st->b64_run >= (size_t)ru->param[1];
+	case DET__COUNT:
+		break;
+	}
+	return true;
+}
+
 /* Patterns and detectors of field f over its document. */
 static void
 match_scan(struct classifier *c, int f)
@@ -556,7 +629,12 @@ match_scan(struct classifier *c, int f)
 		if (ru->gated && !(c->armed[ri] & (1u << f)))
 			continue;
 		if (ru->kind == MATCH_DETECTOR) {
-			if (d->len && detect(ru, (const unsigned char *)
+			if (!c->stat[f].done)
+				doc_stat(&c->stat[f],
+					 (const unsigned char *)buf_cstr(d),
+					 d->len);
+			if (d->len && may_detect(ru, &c->stat[f]) &&
+			    detect(ru, (const unsigned char *)
 					     buf_cstr(d), d->len, &h)) {
 				record(c, ri, f, h.off, 0);
 				memcpy(c->hits[ri].det, h.det, sizeof(h.det));
@@ -585,6 +663,7 @@ reset(struct classifier *c)
 		c->armed[c->armlist[i]] = 0;
 	c->narmed = 0;
 	for (i = 0; i < F__COUNT; i++) {
+		c->stat[i].done = false;
 		buf_reset(&c->doc[i]);
 		wordlist_reset(&c->words[i]);
 	}
