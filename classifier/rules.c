@@ -432,6 +432,10 @@ parse_detector(struct rule *ru, const json_t *rj, const char *where,
 		if (!pn)
 			continue;
 		v = json_object_get(params, pn);
+		/* The third threshold is optional: 0 leaves it off, so
+		   older rule sets keep their meaning. */
+		if (!v && k == 2)
+			continue;
 		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 		    json_integer_value(v) > 1000000) {
 			errbuf_set(eb, "%s: detector '%s' needs params.%s, an "
