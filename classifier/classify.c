@@ -1031,9 +1031,19 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 					continue;
 				}
 				{
-					char *q = clean_text(
-						rb, texts[k], strlen(texts[k]),
-						RATIONALE_MAX_QUOTE);
+					/* A pattern's context (". Delete")
+					   is quoted from its first word. */
+					const char *t = texts[k];
+					char *q;
+
+					while (*t == ' ' || *t == '\t' ||
+					       *t == '\n' ||
+					       (*t && strchr(".;:!?,", *t) &&
+						(t[1] == ' ' || t[1] == '\n' ||
+						 t[1] == '\t')))
+						t++;
+					q = clean_text(rb, t, strlen(t),
+						       RATIONALE_MAX_QUOTE);
 
 					add_clause(&b, &nclauses,
 						   field_label[h->field], q,
