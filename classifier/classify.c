@@ -32,6 +32,18 @@ struct hit {
 	char det[64];  /* a detector's own description of the match */
 };
 
+/*
+ * Facts about a document from one pass, so that a detector runs its own
+ * pass only where it can fire.
+ */
+struct docstat {
+	bool done;      /* computed for this tool */
+	bool high;      /* a byte >= 0x80 */
+	bool esc;       /* an ESC byte */
+	size_t ws_run;  /* longest run of ASCII whitespace */
+	size_t b64_run; /* longest run of base64-alphabet bytes */
+};
+
 struct classifier {
 	const struct rules *r;
 	pcre2_match_data *md;
@@ -42,6 +54,11 @@ struct classifier {
 	struct hit *hits;              /* one per rule */
 	uint32_t *hitlist;             /* rules hit, to reset and sort */
 	size_t nhit;
+	uint16_t *armed;               /* per rule: fields where a gated
+					  pattern's "requires" word occurs */
+	uint32_t *armlist;             /* rules armed, to reset */
+	size_t narmed;
+	struct docstat stat[F__COUNT]; /* one-pass facts for detectors */
 	struct buf tmp;                /* rationale and match text */
 	struct buf keys;               /* schema keys, after the values */
 };
@@ -87,6 +104,8 @@ classifier_new(const struct rules *rules)
 	buf_init(&c->keys, CLASSIFY_MAX_SCHEMA);
 	c->hits = xcalloc(rules->nrules + 1, sizeof(*c->hits));
 	c->hitlist = xcalloc(rules->nrules + 1, sizeof(*c->hitlist));
+	c->armed = xcalloc(rules->nrules + 1, sizeof(*c->armed));
+	c->armlist = xcalloc(rules->nrules + 1, sizeof(*c->armlist));
 	for (i = 0; i < rules->nrules; i++)
 		c->hits[i].field = -1;
 	return c;
@@ -108,6 +127,8 @@ classifier_free(struct classifier *c)
 	buf_release(&c->keys);
 	free(c->hits);
 	free(c->hitlist);
+	free(c->armed);
+	free(c->armlist);
 	free(c);
 }
 
@@ -129,27 +150,38 @@ doc_line(struct buf *b, const char *s, size_t n)
 	doc_add(b, s, n);
 }
 
+/* One member of an object, for walking in key order. */
+struct member {
+	const char *key;
+	const json_t *val;
+};
+
 static int
-cmp_key(const void *a, const void *b)
+cmp_member(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return strcmp(((const struct member *)a)->key,
+		      ((const struct member *)b)->key);
 }
 
-/* The keys of o in sorted order: key order never changes a verdict. */
-static const char **
-sorted_keys(const json_t *o, const char **stack, size_t *n)
+/* The members of o in key order: key order never changes a verdict. */
+static struct member *
+sorted_members(const json_t *o, struct member *stack, size_t *n)
 {
-	const char **keys = stack, *k;
+	struct member *m = stack;
+	const char *k;
 	size_t i = 0;
 	json_t *v;
 
 	*n = json_object_size(o);
 	if (*n > SORT_STACK_KEYS)
-		keys = xcalloc(*n, sizeof(*keys));
-	json_object_foreach((json_t *)o, k, v)
-		keys[i++] = k;
-	qsort(keys, *n, sizeof(*keys), cmp_key);
-	return keys;
+		m = xcalloc(*n, sizeof(*m));
+	json_object_foreach((json_t *)o, k, v) {
+		m[i].key = k;
+		m[i++].val = v;
+	}
+	if (*n > 1)
+		qsort(m, *n, sizeof(*m), cmp_member);
+	return m;
 }
 
 /*
@@ -180,7 +212,7 @@ static void
 walk_schema(struct classifier *c, const json_t *j, bool params,
 	    bool is_props, int depth, bool skip)
 {
-	const char *stack[SORT_STACK_KEYS], **keys;
+	struct member stack[SORT_STACK_KEYS], *keys;
 	size_t n, i;
 
 	if (depth > CLASSIFY_MAX_DEPTH || skip)
@@ -198,27 +230,27 @@ walk_schema(struct classifier *c, const json_t *j, bool params,
 	}
 	if (!json_is_object(j))
 		return;
-	keys = sorted_keys(j, stack, &n);
+	keys = sorted_members(j, stack, &n);
 	for (i = 0; i < n; i++) {
-		const json_t *v = json_object_get(j, keys[i]);
+		const json_t *v = keys[i].val;
+		const char *key = keys[i].key;
+		size_t kl = strlen(key);
 
-		doc_line(&c->keys, keys[i], strlen(keys[i]));
+		doc_line(&c->keys, key, kl);
 		if (params && is_props && json_is_object(v)) {
 			const json_t *d = json_object_get(v, "description");
 			size_t dl = json_string_length(d);
 
-			doc_line(&c->doc[F_PARAM_NAME], keys[i],
-				 strlen(keys[i]));
+			doc_line(&c->doc[F_PARAM_NAME], key, kl);
 			if (json_is_string(d) && dl > 0)
 				doc_line(&c->doc[F_PARAM_DESC],
 					 json_string_value(d), dl);
 			else
-				doc_line(&c->doc[F_PARAM_UNDESCRIBED], keys[i],
-					 strlen(keys[i]));
+				doc_line(&c->doc[F_PARAM_UNDESCRIBED], key, kl);
 		}
 		walk_schema(c, v, params,
-			    !is_props && strcmp(keys[i], "properties") == 0,
-			    depth + 1, !is_props && structural(keys[i]));
+			    !is_props && strcmp(key, "properties") == 0,
+			    depth + 1, !is_props && structural(key));
 	}
 	if (keys != stack)
 		free(keys);
@@ -227,19 +259,19 @@ walk_schema(struct classifier *c, const json_t *j, bool params,
 static void
 build_annotations(struct classifier *c, const json_t *ann)
 {
-	const char *stack[SORT_STACK_KEYS], **keys;
+	struct member stack[SORT_STACK_KEYS], *keys;
 	struct buf *b = &c->doc[F_ANNOTATIONS];
 	size_t n, i;
 
 	if (!json_is_object(ann))
 		return;
-	keys = sorted_keys(ann, stack, &n);
+	keys = sorted_members(ann, stack, &n);
 	for (i = 0; i < n; i++) {
-		const json_t *v = json_object_get(ann, keys[i]);
+		const json_t *v = keys[i].val;
 
 		if (b->len)
 			doc_add(b, "\n", 1);
-		doc_add(b, keys[i], strlen(keys[i]));
+		doc_add(b, keys[i].key, strlen(keys[i].key));
 		doc_add(b, "=", 1);
 		if (json_is_boolean(v))
 			doc_add(b, json_is_true(v) ? "true" : "false",
@@ -291,6 +323,12 @@ match_words(struct classifier *c, int f, const struct wordlist *wl,
 			    c->hits[p->rule].field >= 0 ||
 			    i + p->nwords > wl->n)
 				continue;
+			if (p->gate) {
+				if (!c->armed[p->rule])
+					c->armlist[c->narmed++] = p->rule;
+				c->armed[p->rule] |= (uint16_t)bit;
+				continue;
+			}
 			for (m = 1; m < p->nwords; m++)
 				if (strcmp(p->words[m],
 					   wordlist_word(wl, i + m)) != 0)
@@ -305,6 +343,23 @@ match_words(struct classifier *c, int f, const struct wordlist *wl,
 	}
 }
 
+/* Whether word i of wl is a one-word phrase of some verb rule. */
+static bool
+verb_word(const struct rules *r, const struct wordlist *wl, size_t i)
+{
+	const struct wslot *s =
+		rules_lookup(r, wordlist_word(wl, i), wl->w[i].llen);
+	size_t k;
+
+	if (!s || !(s->fields & (1u << F_VERB)))
+		return false;
+	for (k = s->first; k < s->first + s->count; k++)
+		if ((r->rule[r->phrases[k].rule].fields & (1u << F_VERB)) &&
+		    r->phrases[k].nwords == 1 && !r->phrases[k].gate)
+			return true;
+	return false;
+}
+
 /*
  * The leading verb: the first of the first verb_window words of the
  * tool's own name that some verb rule knows.  When none is known the
@@ -315,25 +370,22 @@ find_verb(struct classifier *c)
 {
 	const struct rules *r = c->r;
 	const struct wordlist *wl = &c->words[F_NAME_WORDS];
-	size_t i, end = c->name_first + (size_t)r->sc.verb_window, k;
+	size_t i, end = c->name_first + (size_t)r->sc.verb_window;
 
 	c->verb = SIZE_MAX;
 	if (end > wl->n)
 		end = wl->n;
-	for (i = c->name_first; i < end && c->verb == SIZE_MAX; i++) {
-		const struct wslot *s =
-			rules_lookup(r, wordlist_word(wl, i), wl->w[i].llen);
-
-		if (!s || !(s->fields & (1u << F_VERB)))
-			continue;
-		for (k = s->first; k < s->first + s->count; k++)
-			if ((r->rule[r->phrases[k].rule].fields &
-			     (1u << F_VERB)) &&
-			    r->phrases[k].nwords == 1) {
-				c->verb = i;
-				break;
-			}
-	}
+	for (i = c->name_first; i < end && c->verb == SIZE_MAX; i++)
+		if (verb_word(r, wl, i))
+			c->verb = i;
+	/* A namespaced name whose last segment has no known verb
+	   ("create_item.v2"): look at the start of the name too. */
+	end = (size_t)r->sc.verb_window;
+	if (end > c->name_first)
+		end = c->name_first;
+	for (i = 0; i < end && c->verb == SIZE_MAX; i++)
+		if (verb_word(r, wl, i))
+			c->verb = i;
 	if (c->verb == SIZE_MAX && c->name_first < wl->n)
 		c->verb = c->name_first;
 	if (c->verb != SIZE_MAX)
@@ -375,6 +427,19 @@ hex_byte(unsigned char ch)
 {
 	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
 	       (ch >= 'A' && ch <= 'F');
+}
+
+/* 0 upper, 1 lower, 2 digit, 3 other: for the blob's class changes. */
+static int
+char_class(unsigned char ch)
+{
+	if (ch >= 'A' && ch <= 'Z')
+		return 0;
+	if (ch >= 'a' && ch <= 'z')
+		return 1;
+	if (ch >= '0' && ch <= '9')
+		return 2;
+	return 3;
 }
 
 /* One detector over one document; true and h filled on a hit. */
@@ -460,17 +525,24 @@ detect(const struct rule *ru, const unsigned char *s, size_t len,
 			}
 			if (run >= (size_t)ru->param[0] ||
 			    run >= (size_t)ru->param[1]) {
-				size_t k, hex = 0, up = 0, lo = 0, dig = 0;
+				size_t k, hex = 0, up = 0, lo = 0, dig = 0,
+					  mix = 0;
 
 				for (k = first; k < i; k++) {
 					hex += hex_byte(s[k]);
 					up += s[k] >= 'A' && s[k] <= 'Z';
 					lo += s[k] >= 'a' && s[k] <= 'z';
 					dig += s[k] >= '0' && s[k] <= '9';
+					mix += k > first && char_class(s[k]) !=
+						char_class(s[k - 1]);
 				}
+				/* Encoded data changes character class at
+				   most characters; URLs, paths and
+				   identifiers run in words. */
 				if ((hex == run && run >= (size_t)ru->param[1]) ||
 				    (run >= (size_t)ru->param[0] && up && lo &&
-				     dig)) {
+				     dig && mix * 100 >= run *
+				     (size_t)ru->param[2])) {
 					snprintf(h->det, sizeof(h->det),
 						 "%.24s... (%zu characters)",
 						 (const char *)s + first, run);
@@ -485,6 +557,55 @@ detect(const struct rule *ru, const unsigned char *s, size_t len,
 		break;
 	}
 	return false;
+}
+
+static void
+doc_stat(struct docstat *st, const unsigned char *s, size_t len)
+{
+	size_t i, ws = 0, b64 = 0;
+
+	memset(st, 0, sizeof(*st));
+	st->done = true;
+	for (i = 0; i < len; i++) {
+		unsigned char ch = s[i];
+
+		if (ch >= 0x80)
+			st->high = true;
+		else if (ch == 0x1b)
+			st->esc = true;
+		if (is_space_byte(ch)) {
+			if (++ws > st->ws_run)
+				st->ws_run = ws;
+		} else {
+			ws = 0;
+		}
+		if (b64_byte(ch)) {
+			if (++b64 > st->b64_run)
+				st->b64_run = b64;
+		} else {
+			b64 = 0;
+		}
+	}
+}
+
+/* Whether a detector can fire on a document with these facts. */
+static bool
+may_detect(const struct rule *ru, const struct docstat *st)
+{
+	switch (ru->det) {
+	case DET_INVISIBLE:
+		return st->high;
+	case DET_ANSI:
+		return st->esc || st->high;
+	case DET_PADDING:
+		return st->ws_run >= (size_t)ru->param[0];
+	case DET_BLOB:
+		return st->b64_run >= (size_t)ru->param[0] ||
+		       st->b64_run >= (size_t)ru->param[1];
+	case DET__COUNT:
+		break;
+	}
+	return true;
 }
 
 /* Patterns and detectors of field f over its document. */
@@ -504,8 +625,16 @@ match_scan(struct classifier *c, int f)
 
 		if (c->hits[ri].field >= 0)
 			continue;
+		/* A gated pattern cannot match without one of its words. */
+		if (ru->gated && !(c->armed[ri] & (1u << f)))
+			continue;
 		if (ru->kind == MATCH_DETECTOR) {
-			if (d->len && detect(ru, (const unsigned char *)
+			if (!c->stat[f].done)
+				doc_stat(&c->stat[f],
+					 (const unsigned char *)buf_cstr(d),
+					 d->len);
+			if (d->len && may_detect(ru, &c->stat[f]) &&
+			    detect(ru, (const unsigned char *)
 					     buf_cstr(d), d->len, &h)) {
 				record(c, ri, f, h.off, 0);
 				memcpy(c->hits[ri].det, h.det, sizeof(h.det));
@@ -530,7 +659,11 @@ reset(struct classifier *c)
 	for (i = 0; i < c->nhit; i++)
 		c->hits[c->hitlist[i]].field = -1;
 	c->nhit = 0;
+	for (i = 0; i < c->narmed; i++)
+		c->armed[c->armlist[i]] = 0;
+	c->narmed = 0;
 	for (i = 0; i < F__COUNT; i++) {
+		c->stat[i].done = false;
 		buf_reset(&c->doc[i]);
 		wordlist_reset(&c->words[i]);
 	}
@@ -613,6 +746,22 @@ pick(const struct scoring *sc, const int *w, int *best_w, int *second_w)
 	return best;
 }
 
+/*
+ * A conditional rule that applies takes the lead: its category gets the
+ * decided category's weight plus its own, once per rule.
+ */
+static void
+take_lead(int *w, int decided, const struct rule *ru)
+{
+	if (decided == CAT_UNKNOWN) {
+		w[ru->category] += ru->weight;
+		return;
+	}
+	if (w[ru->category] < w[decided])
+		w[ru->category] = w[decided];
+	w[ru->category] += ru->weight;
+}
+
 static void
 add_clause(struct buf *b, size_t *nclauses, const char *label,
 	   const char *match, const char *rule, const char *explain)
@@ -634,7 +783,8 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 	const json_t *desc, *title;
 	const char *name;
 	int w_all[CAT__COUNT] = { 0 }, w_base[CAT__COUNT] = { 0 };
-	int cat_all, cat_base, cat, bw, sw, bw2, sw2, score, f;
+	int cat_all, cat_base, cat, bw, sw, bw2, sw2, score, f, pre_base,
+	    pre_all, pre;
 	bool opaque = true, acronym = true, no_desc, raised = false;
 	char **texts = NULL;
 	double conf;
@@ -725,11 +875,27 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 
 		if (hf == F_NAME || hf == F_NAME_WORDS || hf == F_VERB)
 			opaque = false;
-		if (ru->category < 0)
+		if (ru->category < 0 || ru->only_if)
 			continue;
 		w_all[ru->category] += ru->weight;
 		if (hf != F_ANNOTATIONS)
 			w_base[ru->category] += ru->weight;
+	}
+	/* Conditional rules apply only when the others decided one of
+	   their categories, and then turn it into theirs ("a change to a
+	   money object is financial"). */
+	pre_base = pick(sc, w_base, &bw, &sw);
+	pre_all = pick(sc, w_all, &bw, &sw);
+	for (i = 0; i < c->nhit; i++) {
+		const struct rule *ru = &r->rule[c->hitlist[i]];
+		int hf = c->hits[c->hitlist[i]].field;
+
+		if (!ru->only_if)
+			continue;
+		if (ru->only_if & (1u << pre_all))
+			take_lead(w_all, pre_all, ru);
+		if (hf != F_ANNOTATIONS && (ru->only_if & (1u << pre_base)))
+			take_lead(w_base, pre_base, ru);
 	}
 	cat_base = pick(sc, w_base, &bw, &sw);
 	cat_all = pick(sc, w_all, &bw2, &sw2);
@@ -742,6 +908,7 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 		sw = sw2;
 		raised = true;
 	}
+	pre = raised ? pre_all : pre_base;
 
 	out->evidence = xcalloc(c->nhit + 1, sizeof(*out->evidence));
 	out->findings = xcalloc(c->nhit + 1, sizeof(*out->findings));
@@ -752,6 +919,8 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 		struct evidence *e;
 
 		if (ru->contradicts && !(ru->contradicts & (1u << cat)))
+			continue;
+		if (ru->only_if && !(ru->only_if & (1u << pre)))
 			continue;
 		traits |= ru->traits;
 		texts[i] = hit_text(c, h);
@@ -862,9 +1031,19 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 					continue;
 				}
 				{
-					char *q = clean_text(
-						rb, texts[k], strlen(texts[k]),
-						RATIONALE_MAX_QUOTE);
+					/* A pattern's context (". Delete")
+					   is quoted from its first word. */
+					const char *t = texts[k];
+					char *q;
+
+					while (*t == ' ' || *t == '\t' ||
+					       *t == '\n' ||
+					       (*t && strchr(".;:!?,", *t) &&
+						(t[1] == ' ' || t[1] == '\n' ||
+						 t[1] == '\t')))
+						t++;
+					q = clean_text(rb, t, strlen(t),
+						       RATIONALE_MAX_QUOTE);
 
 					add_clause(&b, &nclauses,
 						   field_label[h->field], q,

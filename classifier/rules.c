@@ -42,12 +42,12 @@ static const char *const detector_names[DET__COUNT] = {
 	[DET_BLOB] = "encoded_blob",
 };
 
-/* Parameter names of each detector (param[0], param[1]); NULL = none. */
-static const char *const detector_params[DET__COUNT][2] = {
+/* Parameter names of each detector (param[0..2]); NULL = none. */
+static const char *const detector_params[DET__COUNT][DET_MAX_PARAMS] = {
 	[DET_INVISIBLE] = { "min_count", NULL },
 	[DET_ANSI] = { NULL, NULL },
 	[DET_PADDING] = { "min_run", NULL },
-	[DET_BLOB] = { "min_base64", "min_hex" },
+	[DET_BLOB] = { "min_base64", "min_hex", "min_mix_pct" },
 };
 
 /* Fields a detector may read: raw text, not derived words. */
@@ -347,7 +347,7 @@ parse_pattern(struct rule *ru, const json_t *pat, bool nocase,
 }
 
 static int
-parse_words(struct loader *ld, uint32_t ri, const json_t *v,
+parse_words(struct loader *ld, uint32_t ri, const json_t *v, bool gate,
 	    const char *where, struct errbuf *eb)
 {
 	struct wordlist wl = WORDLIST_INIT;
@@ -355,7 +355,8 @@ parse_words(struct loader *ld, uint32_t ri, const json_t *v,
 	int ret = -1;
 
 	if (!json_is_array(v) || json_array_size(v) == 0) {
-		errbuf_set(eb, "%s: 'words' must be a non-empty array", where);
+		errbuf_set(eb, "%s: '%s' must be a non-empty array", where,
+			   gate ? "requires" : "words");
 		goto out;
 	}
 	for (i = 0; i < json_array_size(v); i++) {
@@ -369,10 +370,11 @@ parse_words(struct loader *ld, uint32_t ri, const json_t *v,
 		}
 		wordlist_reset(&wl);
 		tokenize_words(&wl, s, strlen(s), 0);
-		if (wl.n == 0 || wl.n > RULES_MAX_PHRASE_WORDS) {
-			errbuf_set(eb, "%s: words[%zu] '%s' has %zu words "
-				       "(1 to %d allowed)", where, i, s, wl.n,
-				   RULES_MAX_PHRASE_WORDS);
+		if (wl.n == 0 || wl.n > (gate ? 1 : RULES_MAX_PHRASE_WORDS)) {
+			errbuf_set(eb, "%s: %s[%zu] '%s' has %zu words "
+				       "(1 to %d allowed)", where,
+				   gate ? "requires" : "words", i, s, wl.n,
+				   gate ? 1 : RULES_MAX_PHRASE_WORDS);
 			goto out;
 		}
 		if (ld->r->nphrases == ld->phcap) {
@@ -383,6 +385,7 @@ parse_words(struct loader *ld, uint32_t ri, const json_t *v,
 		}
 		ph = &ld->ph[ld->r->nphrases++];
 		ph->rule = ri;
+		ph->gate = gate;
 		ph->nwords = (uint32_t)wl.n;
 		ph->words = xcalloc(wl.n, sizeof(*ph->words));
 		for (j = 0; j < wl.n; j++)
@@ -422,13 +425,17 @@ parse_detector(struct rule *ru, const json_t *rj, const char *where,
 		errbuf_set(eb, "%s: 'params' must be an object", where);
 		return -1;
 	}
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < DET_MAX_PARAMS; k++) {
 		const char *pn = detector_params[d][k];
 
 		ru->param[k] = 0;
 		if (!pn)
 			continue;
 		v = json_object_get(params, pn);
+		/* The third threshold is optional: 0 leaves it off, so
+		   older rule sets keep their meaning. */
+		if (!v && k == 2)
+			continue;
 		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 		    json_integer_value(v) > 1000000) {
 			errbuf_set(eb, "%s: detector '%s' needs params.%s, an "
@@ -439,10 +446,11 @@ parse_detector(struct rule *ru, const json_t *rj, const char *where,
 		ru->param[k] = (long)json_integer_value(v);
 	}
 	json_object_foreach((json_t *)params, key, v) {
-		if ((!detector_params[d][0] ||
-		     strcmp(key, detector_params[d][0]) != 0) &&
-		    (!detector_params[d][1] ||
-		     strcmp(key, detector_params[d][1]) != 0)) {
+		for (k = 0; k < DET_MAX_PARAMS; k++)
+			if (detector_params[d][k] &&
+			    strcmp(key, detector_params[d][k]) == 0)
+				break;
+		if (k == DET_MAX_PARAMS) {
 			errbuf_set(eb, "%s: detector '%s' has no parameter "
 				       "'%s'", where, name, key);
 			return -1;
@@ -473,7 +481,8 @@ parse_rule(struct loader *ld, const json_t *rj, const char *file, size_t idx,
 	static const char *const keys[] = {
 		"id",	    "fields", "words",	 "pattern",	"case_sensitive",
 		"detector", "params", "category", "weight",	"traits",
-		"finding",  "contradicts", "explain", "comment", NULL,
+		"finding",  "contradicts", "only_if", "requires", "explain",
+		"comment", NULL,
 	};
 	struct rules *r = ld->r;
 	struct rule *ru;
@@ -547,8 +556,8 @@ parse_rule(struct loader *ld, const json_t *rj, const char *file, size_t idx,
 	}
 	if ((v = json_object_get(rj, "words"))) {
 		ru->kind = MATCH_WORDS;
-		if (parse_words(ld, (uint32_t)(r->nrules - 1), v, where, eb) <
-		    0)
+		if (parse_words(ld, (uint32_t)(r->nrules - 1), v, false, where,
+				eb) < 0)
 			return -1;
 	} else if ((v = json_object_get(rj, "pattern"))) {
 		ru->kind = MATCH_PATTERN;
@@ -631,6 +640,37 @@ parse_rule(struct loader *ld, const json_t *rj, const char *file, size_t idx,
 			}
 			ru->contradicts |= 1u << k;
 		}
+	}
+	v = json_object_get(rj, "only_if");
+	if (v) {
+		if (!json_is_array(v) || ru->category < 0) {
+			errbuf_set(eb, "%s: 'only_if' is an array of "
+				       "categories on a rule with a 'category'",
+				   where);
+			return -1;
+		}
+		for (i = 0; i < json_array_size(v); i++) {
+			s = json_string_value(json_array_get(v, i));
+			k = category_parse(s);
+			if (k < 0) {
+				errbuf_set(eb, "%s: unknown category '%s'",
+					   where, s ? s : "(not a string)");
+				return -1;
+			}
+			ru->only_if |= 1u << k;
+		}
+	}
+	v = json_object_get(rj, "requires");
+	if (v) {
+		if (ru->kind != MATCH_PATTERN) {
+			errbuf_set(eb, "%s: 'requires' belongs to patterns",
+				   where);
+			return -1;
+		}
+		if (parse_words(ld, (uint32_t)(r->nrules - 1), v, true, where,
+				eb) < 0)
+			return -1;
+		ru->gated = true;
 	}
 	if (ru->category < 0 && !ru->traits && !ru->finding) {
 		errbuf_set(eb, "%s: contributes nothing (needs a 'category', "

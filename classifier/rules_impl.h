@@ -48,6 +48,9 @@ enum detector {
 	DET__COUNT
 };
 
+/* Most thresholds one detector takes. */
+#define DET_MAX_PARAMS 3
+
 struct rule {
 	char *id;            /* unique, e.g. "verb.cancel"; owned */
 	const char *file;    /* file it came from (rules.files); borrowed */
@@ -55,7 +58,7 @@ struct rule {
 	enum match_kind kind;
 	pcre2_code *re;      /* MATCH_PATTERN; owned */
 	enum detector det;   /* MATCH_DETECTOR */
-	long param[2];       /* detector thresholds (see rules.c) */
+	long param[DET_MAX_PARAMS]; /* detector thresholds (rules.c) */
 	int category;        /* enum category it weighs for, or -1 */
 	int weight;          /* weight added to that category */
 	unsigned traits;     /* enum trait bits it sets */
@@ -63,6 +66,10 @@ struct rule {
 	enum risk severity;  /* the finding's severity */
 	unsigned contradicts; /* 1 << enum category: a mismatch rule that
 				 fires only when the verdict is one of these */
+	unsigned only_if;    /* 1 << enum category: the weight counts only
+				when the other rules decide one of these */
+	bool gated;          /* a pattern that runs only on a field where
+				one of its "requires" words occurs */
 	char *explain;       /* a phrase for the rationale; owned */
 };
 
@@ -70,6 +77,8 @@ struct rule {
 struct phrase {
 	uint32_t rule;  /* index into rules.rule */
 	uint32_t nwords;
+	bool gate;      /* a "requires" word of a pattern rule: it arms
+			   the pattern instead of matching */
 	char **words;   /* lowercase; owned */
 };
 

@@ -95,6 +95,7 @@ struct cur {
 	uint32_t start, end; /* source span */
 	unsigned upper, lower;
 	int last;            /* last ASCII letter, or 0 */
+	bool ascii;          /* a run of ASCII letters and digits */
 };
 
 static void
@@ -176,11 +177,13 @@ tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 				i++;
 				continue;
 			}
-			if (c.open && (flags & TOKENIZE_CAMEL) &&
-			    camel_cut(s, len, i, prev))
+			if (c.open && ((!c.ascii) ||
+				       ((flags & TOKENIZE_CAMEL) &&
+					camel_cut(s, len, i, prev))))
 				word_end(wl, &c, seg);
 			if (!c.open)
 				word_start(wl, &c, (uint32_t)i);
+			c.ascii = true;
 			if (a_upper(ch)) {
 				c.upper++;
 				ch += 'a' - 'A';
@@ -194,6 +197,22 @@ tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 			continue;
 		}
 		n = utf8_decode(s + i, len - i, &cp);
+		if (n != 0 && (cp == 0x17f || cp == 0x212a)) {
+			/* LONG S and KELVIN SIGN fold to ASCII 's' and 'k'
+			   under caseless matching: read them as those. */
+			if (c.open && !c.ascii)
+				word_end(wl, &c, seg);
+			if (!c.open)
+				word_start(wl, &c, (uint32_t)i);
+			c.ascii = true;
+			c.lower++;
+			c.last = cp == 0x17f ? 's' : 'k';
+			wl->lower[wl->llen++] = (char)c.last;
+			prev = c.last;
+			i += n;
+			c.end = (uint32_t)i;
+			continue;
+		}
 		if (n == 0) {
 			/* Invalid byte: a boundary, never a crash or a stop. */
 			word_end(wl, &c, seg);
@@ -211,8 +230,13 @@ tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 			i += n;
 			continue;
 		}
+		/* ASCII and non-ASCII letters make separate words, as
+		   PCRE2's \b sees them: "éignore" holds the word "ignore". */
+		if (c.open && c.ascii)
+			word_end(wl, &c, seg);
 		if (!c.open)
 			word_start(wl, &c, (uint32_t)i);
+		c.ascii = false;
 		memcpy(wl->lower + wl->llen, s + i, n);
 		wl->llen += n;
 		prev = 0;
@@ -228,41 +252,58 @@ tokenize_words(struct wordlist *wl, const char *s, size_t len, unsigned flags)
 	tokenize_seg(wl, s, len, flags, 0);
 }
 
+/*
+ * Length of a namespace separator at p (".", "/", ":", "--" or "__"), or
+ * 0.  A single "-" or "_" joins words of one segment; a doubled one, like
+ * a dot or a slash, ends a vendor or resource prefix
+ * ("TwilioApiV2010--CreateCall", "github__create_issue").
+ */
+static size_t
+ns_sep(const char *p, const char *end)
+{
+	if (*p == '.' || *p == '/' || *p == ':')
+		return 1;
+	if ((*p == '-' || *p == '_') && p + 1 < end && p[1] == *p)
+		return 2;
+	return 0;
+}
+
 void
 tokenize_name(struct wordlist *wl, const char *name, size_t len,
 	      size_t *first)
 {
-	const char *p = name, *end = name + len, *dot;
-	size_t base = wl->n;
+	const char *p = name, *end = name + len, *q;
+	size_t base = wl->n, sep = 0;
 	uint16_t seg = 0;
 
 	*first = 0;
 	if (len > 5 && memcmp(name, "mcp__", 5) == 0) {
-		const char *sep = NULL, *q;
+		const char *at = NULL;
 
 		for (q = name + 5; q + 1 < end; q++)
 			if (q[0] == '_' && q[1] == '_') {
-				sep = q;
+				at = q;
 				break;
 			}
-		if (sep && sep + 2 < end)
-			p = sep + 2;
+		if (at && at + 2 < end)
+			p = at + 2;
 	}
 	/* Offsets stay relative to the whole name. */
 	while (p < end) {
 		size_t before = wl->n, k;
 
-		dot = memchr(p, '.', (size_t)(end - p));
-		if (!dot)
-			dot = end;
-		tokenize_seg(wl, p, (size_t)(dot - p), TOKENIZE_CAMEL, seg);
+		for (q = p; q < end && (sep = ns_sep(q, end)) == 0; q++)
+			;
+		tokenize_seg(wl, p, (size_t)(q - p), TOKENIZE_CAMEL, seg);
 		for (k = before; k < wl->n; k++)
 			wl->w[k].off += (uint32_t)(p - name);
 		if (wl->n > before)
 			*first = before - base;
 		if (seg < UINT16_MAX)
 			seg++;
-		p = dot + 1;
+		if (q >= end)
+			break;
+		p = q + sep;
 	}
 }
 

@@ -49,7 +49,9 @@ const char *wordlist_word(const struct wordlist *wl, size_t i);
 
 /*
  * Append the words of s[0..len) to wl.  A word is a run of ASCII letters
- * and digits or of non-ASCII letters; everything else separates words,
+ * and digits or of non-ASCII letters (an ASCII run and a non-ASCII run
+ * are separate words, as PCRE2's \b sees them; U+017F and U+212A read
+ * as "s" and "k", their caseless ASCII matches); everything else separates words,
  * except zero-width and other invisible format characters, which are
  * skipped without ending the word.  With TOKENIZE_CAMEL a run is also cut
  * at lower->Upper ("getHTTP"), digit->Upper ("s3Bucket") and before the
@@ -64,9 +66,11 @@ void tokenize_words(struct wordlist *wl, const char *s, size_t len,
  * name starts:
  *   - "mcp__<server>__<tool>" (a client's alias): the prefix is dropped
  *     and only <tool> is split;
- *   - dotted names ("github.create_issue", "files.list"): every segment
- *     is split, and *first is the first word of the last segment, where
- *     the verb of a resource.method name lives.
+ *   - namespaced names ("github.create_issue", "files.list",
+ *     "TwilioApiV2010--CreateCall", "vendor__list_items", "repo/create",
+ *     "ns:get"): segments end at ".", "/", ":", "--" or "__"; every
+ *     segment is split, and *first is the first word of the last
+ *     non-empty segment, where the verb of a prefix.method name lives.
  * *first is 0 otherwise.
  */
 void tokenize_name(struct wordlist *wl, const char *name, size_t len,

@@ -420,6 +420,44 @@ out:
 	return ret;
 }
 
+int
+store_each_definition(struct store *st,
+		      int (*fn)(void *ctx, const char *server,
+				const char *tool, const char *hash,
+				const char *json),
+		      void *ctx, struct errbuf *eb)
+{
+	static const char sql[] =
+		"SELECT s.name, t.name, d.hash, d.json"
+		" FROM servers s JOIN tools t ON t.server_id = s.id"
+		"  AND t.removed_at IS NULL"
+		" JOIN definitions d ON d.id = t.def_id"
+		" ORDER BY d.hash, s.name, t.name";
+	sqlite3 *db = store_db(st);
+	sqlite3_stmt *s = NULL;
+	int rc, ret = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+		errbuf_set(eb, "cannot prepare query: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (fn(ctx, (const char *)sqlite3_column_text(s, 0),
+		       (const char *)sqlite3_column_text(s, 1),
+		       (const char *)sqlite3_column_text(s, 2),
+		       (const char *)sqlite3_column_text(s, 3)) < 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		errbuf_set(eb, "query failed: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(s);
+	return ret;
+}
+
 json_t *
 store_catalog(struct store *st, const char *rules_version,
 	      const char *only_server, struct errbuf *eb)

@@ -574,7 +574,7 @@ load_old_tools(struct store *st, int64_t server_id, struct old_tool **out,
 	}
 	/* SQLite's ORDER BY uses BINARY collation, the same as strcmp, but
 	   sort anyway so the lookup never depends on it. */
-	if (*n > 1)
+	if (*n > 1) /* never qsort(NULL, 0): UBSan rejects it */
 		qsort(*out, *n, sizeof(**out), cmp_old_tool);
 	return 0;
 }
@@ -863,7 +863,8 @@ write_tools(struct store *st, int64_t run, int64_t id, bool had_manifest,
 				   pv->verdicts[i], eb) < 0)
 			goto out;
 		key.name = (char *)t->name;
-		o = nold ? bsearch(&key, old, nold, sizeof(*old), cmp_old_tool)
+		o = nold ? bsearch(&key, old, nold, sizeof(*old),
+				   cmp_old_tool)
 			 : NULL;
 		if (o)
 			o->seen = true;

@@ -212,6 +212,18 @@ int store_each_server_tools(struct store *st, const char *rules_version,
 			    int (*fn)(void *ctx, json_t *server), void *ctx,
 			    struct errbuf *eb);
 
+/*
+ * Every present tool with its raw definition, grouped by definition (in
+ * hash order, then server and tool name): fn gets the server and tool
+ * names, the definition hash and its canonical JSON (all borrowed for the
+ * call) and returns -1 to stop.  Read-only.
+ */
+int store_each_definition(struct store *st,
+			  int (*fn)(void *ctx, const char *server,
+				    const char *tool, const char *hash,
+				    const char *json),
+			  void *ctx, struct errbuf *eb);
+
 /* The riskiest present tools, highest score first:
    {"tools":[{server,tool,category,risk,score,confidence,rationale}]}. */
 json_t *store_top(struct store *st, const char *rules_version, int limit,

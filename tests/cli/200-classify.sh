@@ -34,9 +34,9 @@ t_grep "escape shown" 'x\\x1b\[31my' "$T_DIR/out"
 if grep -q "$(printf '\033')" "$T_DIR/out"; then t_bad "no raw ESC in table"; else t_pass "no raw ESC in table"; fi
 
 t_ok "rules check bundled" "$MCPRISK" $R rules check
-t_grep "rules check summary" 'rule set 2026\.11\.1 is valid: [0-9]+ rules' "$T_DIR/out"
+t_grep "rules check summary" 'rule set 2026\.11\.2 is valid: [0-9]+ rules' "$T_DIR/out"
 t_ok "rules check json" "$MCPRISK" --json rules check "$ROOT/data/rules"
-t_grep "rules check json version" '"version": "2026.11.1"' "$T_DIR/out"
+t_grep "rules check json version" '"version": "2026.11.2"' "$T_DIR/out"
 mkdir "$T_DIR/r"
 cp "$ROOT"/data/rules/*.json "$T_DIR/r/"
 sed 's/"id": "verb.cancel"/"id": "verb.read"/' "$ROOT/data/rules/10-verbs.json" >"$T_DIR/r/10-verbs.json"

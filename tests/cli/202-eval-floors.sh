@@ -6,5 +6,8 @@
 cd "$ROOT" || exit 1
 t_ok "eval floors hold" python3 tests/eval/eval.py --check \
 	--mcprisk "$MCPRISK" --rules "$ROOT/data/rules"
-if [ -s "$T_DIR/out" ]; then grep -E 'accuracy|recall|FLOOR' "$T_DIR/out" | tail -n 8; fi
+# Tune and holdout reported apart; the floors hold over both together.
+if [ -s "$T_DIR/out" ]; then
+	grep -E '^== |category accuracy|poisoning recall|^(destructive|financial) +[0-9n]|FLOOR' "$T_DIR/out"
+fi
 t_done

@@ -71,7 +71,7 @@ TEST(bundled_rules_load)
 	CHECK(r != NULL);
 	if (!r)
 		return;
-	CHECK_STR(rules_version(r), "2026.11.1");
+	CHECK_STR(rules_version(r), "2026.11.2");
 	CHECK(rules_count(r) > 40);
 	rules_kinds(r, &w, &p, &d);
 	CHECK(w > 0 && p > 0 && d == 4);
