@@ -182,5 +182,14 @@ awk -v cw="$1" -v cc="$2" -v aw="$4" -v ac="$5" -v pw="$7" -v pc="$8" \
 	printf " CPU: SDK uses %.1fx (cold) and %.1fx (again) the CPU seconds\n",
 	       pc / cc, pc / ac
 }'
+# The issue's targets: >= 1,000 servers/s, >= 5x the SDK, <= 512 MiB.
+awk -v n="$servers" -v cw="$1" -v cr="$3" -v aw="$4" -v ar="$6" -v pw="$7" \
+    'function verdict(name, w, r) {
+	printf "targets (%s): %s servers/s >= 1000, %s %.1fx >= 5x the SDK, %s peak %.0f MiB <= 512\n",
+	       name, (n / w >= 1000 ? "met" : "MISSED"),
+	       (pw / w >= 5 ? "met" : "MISSED"), pw / w,
+	       (r / 1024 <= 512 ? "met" : "MISSED"), r / 1024
+    }
+    BEGIN { verdict("cold", cw, cr); verdict("again", aw, ar) }'
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 exit "$fail"
