@@ -26,8 +26,9 @@
 #include "util/banned.h"
 
 static const char usage_text[] =
-	"refresh [--catalog FILE] [--jobs N] [--only NAME] [--allow-exec]\n"
-	"                       [--allow-private] [--timeout SECS] [--full]";
+	"refresh [--catalog FILE] [--jobs N] [--host-conns N] [--only NAME]\n"
+	"                       [--allow-exec] [--allow-private] [--timeout SECS]\n"
+	"                       [--full]";
 
 struct refresh {
 	struct app *app;
@@ -284,6 +285,7 @@ cmd_refresh(int argc, char **argv, struct app *app)
 	static const struct option opts[] = {
 		{ "catalog", required_argument, NULL, 'c' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "host-conns", required_argument, NULL, 'H' },
 		{ "only", required_argument, NULL, 'o' },
 		{ "allow-exec", no_argument, NULL, 'x' },
 		{ "allow-private", no_argument, NULL, 'P' },
@@ -307,7 +309,7 @@ cmd_refresh(int argc, char **argv, struct app *app)
 	int c, ret = EXIT_RUNTIME;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:j:o:xPt:Fh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:j:H:o:xPt:Fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			free(catalog_path);
@@ -319,6 +321,13 @@ cmd_refresh(int argc, char **argv, struct app *app)
 				goto usage;
 			}
 			copts.jobs = (unsigned)v;
+			break;
+		case 'H':
+			if (parse_ll(optarg, 1, 1024, &v, &eb) < 0) {
+				cli_error("--host-conns: %s", eb.msg);
+				goto usage;
+			}
+			copts.max_host_conns = (long)v;
 			break;
 		case 'o': only = optarg; break;
 		case 'x': allow_exec = true; break;

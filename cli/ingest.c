@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "classifier/classify.h"
@@ -23,6 +24,11 @@
 
 /* Servers per transaction when importing saved manifests. */
 #define INGEST_IMPORT_BATCH 1024
+/* A refresh commits every this many servers, or this often, whichever
+   comes first: a commit per server dominated a fast crawl, and a crash
+   loses at most this much work (never half a server, never old tools). */
+#define INGEST_REFRESH_BATCH 256
+#define INGEST_REFRESH_FLUSH_MS 1000
 
 struct ingest {
 	struct app *app;
@@ -33,6 +39,7 @@ struct ingest {
 				with (borrowed from app) */
 	int classified;    /* definitions classified at the end */
 	int files_skipped; /* unchanged files not even parsed */
+	long long flushed_ms; /* refresh: last commit (monotonic ms) */
 	struct run_stats stats;
 };
 
@@ -60,6 +67,8 @@ ingest_new(struct app *app, const char *kind)
 	   Each server is still written atomically (store_set_batch). */
 	if (strcmp(kind, "import") == 0)
 		store_set_batch(st, INGEST_IMPORT_BATCH);
+	else if (strcmp(kind, "refresh") == 0)
+		store_set_batch(st, INGEST_REFRESH_BATCH);
 	return ing;
 }
 
@@ -87,6 +96,31 @@ ensure_run(struct ingest *ing, struct errbuf *eb)
 				   ing->rules ? rules_version(ing->rules) : NULL,
 				   eb);
 	return ing->run < 0 ? -1 : 0;
+}
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A crawl delivers servers slowly at times: commit at least every
+   INGEST_REFRESH_FLUSH_MS so results do not wait for a full batch. */
+static int
+flush_if_due(struct ingest *ing, struct errbuf *eb)
+{
+	long long now;
+
+	if (strcmp(ing->kind, "refresh") != 0)
+		return 0;
+	now = mono_ms();
+	if (now - ing->flushed_ms < INGEST_REFRESH_FLUSH_MS)
+		return 0;
+	ing->flushed_ms = now;
+	return store_flush(ing->st, eb);
 }
 
 static void
@@ -137,7 +171,7 @@ ingest_manifest(struct ingest *ing, const struct server_info *info,
 	}
 	count_put(ing, &res);
 	warn_nonstandard(ing, info->name, m);
-	return 0;
+	return flush_if_due(ing, eb);
 }
 
 int
@@ -147,7 +181,9 @@ ingest_failure(struct ingest *ing, const struct server_info *info,
 	if (ensure_run(ing, eb) < 0)
 		return -1;
 	ing->stats.servers_failed++;
-	return store_put_failure(ing->st, info, status, error, eb);
+	if (store_put_failure(ing->st, info, status, error, eb) < 0)
+		return -1;
+	return flush_if_due(ing, eb);
 }
 
 static void
