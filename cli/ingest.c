@@ -339,6 +339,18 @@ prepare(struct pipe *p, struct store *ro, struct classifier *c,
 	}
 }
 
+static void
+slot_clear(struct slot *sl)
+{
+	size_t t;
+
+	for (t = 0; sl->verdicts && t < sl->m.ntools; t++)
+		json_decref(sl->verdicts[t]);
+	free(sl->verdicts);
+	manifest_release(&sl->m);
+	memset(sl, 0, sizeof(*sl));
+}
+
 static void *
 worker(void *arg)
 {
@@ -365,6 +377,10 @@ worker(void *arg)
 		pthread_mutex_unlock(&p->mu);
 
 		sl = &p->slots[i % PIPE_WINDOW];
+		/* Free the slot's previous file here, not on the writer:
+		   memory freed by the thread that allocated it does not
+		   contend for another thread's malloc arena. */
+		slot_clear(sl);
 		prepare(p, ro, c, &body, sl, i);
 		pthread_mutex_lock(&p->mu);
 		sl->ready = true;
@@ -377,17 +393,6 @@ worker(void *arg)
 	return NULL;
 }
 
-static void
-slot_clear(struct slot *sl)
-{
-	size_t t;
-
-	for (t = 0; sl->verdicts && t < sl->m.ntools; t++)
-		json_decref(sl->verdicts[t]);
-	free(sl->verdicts);
-	manifest_release(&sl->m);
-	memset(sl, 0, sizeof(*sl));
-}
 
 int
 ingest_files(struct ingest *ing, char *const *paths,
@@ -431,6 +436,7 @@ ingest_files(struct ingest *ing, char *const *paths,
 				struct classifier *c = classifier_new(ing->rules);
 				struct buf body = BUF_INIT(MANIFEST_MAX_BYTES);
 
+				slot_clear(sl);
 				prepare(&p, ing->st, c, &body, sl, i);
 				buf_release(&body);
 				classifier_free(c);
@@ -457,8 +463,8 @@ ingest_files(struct ingest *ing, char *const *paths,
 				bad++;
 			}
 		}
-		slot_clear(sl);
 		pthread_mutex_lock(&p.mu);
+		sl->ready = false;
 		p.consumed = i + 1;
 		pthread_cond_broadcast(&p.cv);
 		pthread_mutex_unlock(&p.mu);
@@ -469,6 +475,8 @@ ingest_files(struct ingest *ing, char *const *paths,
 	pthread_mutex_unlock(&p.mu);
 	for (w = 0; w < nworkers; w++)
 		pthread_join(tids[w], NULL);
+	for (i = 0; i < PIPE_WINDOW; i++)
+		slot_clear(&p.slots[i]);
 	pthread_mutex_destroy(&p.mu);
 	pthread_cond_destroy(&p.cv);
 	free(p.slots);
