@@ -5,14 +5,14 @@
 # work directory (removing ~700,000 pages takes a while).
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 : "${SERVERS:=43000}"
 : "${TOOLS:=20}"
 make --no-print-directory mcprisk >/dev/null
 dir=$(mktemp -d "${TMPDIR:-/tmp}/mcprisk-bench-report.XXXXXX")
 if [ -z "${KEEP:-}" ]; then trap 'rm -rf "$dir"' EXIT; fi
-python3 bench/gen_corpus.py "$dir/corpus" "$SERVERS" "$TOOLS"
-./mcprisk -q --db "$dir/cat.db" import "$dir/corpus"
-./mcprisk --db "$dir/cat.db" report --html "$dir/site" 2>"$dir/report.log"
+db=$(bench_catalog "$SERVERS" "$TOOLS")
+./mcprisk --db "$db" report --html "$dir/site" 2>"$dir/report.log"
 out=$(cat "$dir/report.log")
 echo "report: $out"
 secs=$(echo "$out" | sed -n 's/.* in \([0-9.]*\) s$/\1/p')
