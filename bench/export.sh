@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 : "${TOOLS:=20}"
 make --no-print-directory mcprisk >/dev/null
 db=$(bench_catalog "$SERVERS" "$TOOLS")
-dir=$(mktemp -d "${TMPDIR:-/tmp}/mcprisk-bench-export.XXXXXX")
+dir=$(mktemp -d "${TMPDIR:-$(bench_outdir)}/mcprisk-bench-export.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 /usr/bin/time -f "%e %M" -o "$dir/time" ./mcprisk -q --db "$db" export --all \
 	--format all --out "$dir/out"

@@ -16,3 +16,10 @@ bench_catalog() {
 	fi
 	echo "$d/cat.db"
 }
+
+# Where benchmarks write many small files: tmpfs when there is one, so the
+# figure measures mcprisk rather than the file system's inode allocator
+# (ext4 slows down sharply after hundreds of thousands of recent deletes).
+bench_outdir() {
+	if [ -d /dev/shm ] && [ -w /dev/shm ]; then echo /dev/shm; else echo /tmp; fi
+}

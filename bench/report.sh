@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 : "${SERVERS:=43000}"
 : "${TOOLS:=20}"
 make --no-print-directory mcprisk >/dev/null
-dir=$(mktemp -d "${TMPDIR:-/tmp}/mcprisk-bench-report.XXXXXX")
+dir=$(mktemp -d "${TMPDIR:-$(bench_outdir)}/mcprisk-bench-report.XXXXXX")
 if [ -z "${KEEP:-}" ]; then trap 'rm -rf "$dir"' EXIT; fi
 db=$(bench_catalog "$SERVERS" "$TOOLS")
 ./mcprisk --db "$db" report --html "$dir/site" 2>"$dir/report.log"

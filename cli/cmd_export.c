@@ -6,9 +6,11 @@
  * could not express.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "classifier/rules.h"
 #include "cli/cli.h"
@@ -28,9 +30,7 @@ struct export_job {
 	const char *alias;
 	const char *out_dir; /* NULL: stdout */
 	bool formats[EXPORT__COUNT];
-	struct export_notes notes[EXPORT__COUNT];
-	int servers;
-	int files;
+	int servers; /* >1: many files, written without a sync each */
 };
 
 /* Parse "policylayer,claude" or "all" into job->formats. */
@@ -63,8 +63,15 @@ parse_formats(const char *arg, bool *formats)
 	return ret;
 }
 
+/* What one thread accumulates; merged into the job at the end. */
+struct export_tally {
+	struct export_notes notes[EXPORT__COUNT];
+	int files;
+};
+
 static int
-export_one(struct export_job *job, const struct server_verdicts *sv)
+export_one(const struct export_job *job, struct export_tally *tally,
+	   const struct server_verdicts *sv)
 {
 	struct errbuf eb = ERRBUF_INIT;
 	int f;
@@ -77,7 +84,7 @@ export_one(struct export_job *job, const struct server_verdicts *sv)
 			continue;
 		r = recommend_render(job->profile, sv, job->alias,
 				     job->rules_version, (enum export_format)f,
-				     &out, &job->notes[f], &eb);
+				     &out, &tally->notes[f], &eb);
 		if (r == 0 && job->out_dir)
 			r = export_write_file_flags(
 				job->out_dir, sv->server,
@@ -92,38 +99,185 @@ export_one(struct export_job *job, const struct server_verdicts *sv)
 				  eb.msg);
 			return -1;
 		}
-		job->files++;
+		tally->files++;
 	}
 	return 0;
 }
 
-static int
-export_each(void *ctx, json_t *server)
+/*
+ * --all: the catalog is streamed on the calling thread and each server is
+ * handed to a worker that decodes, renders and writes it; files do not
+ * depend on each other, so order does not matter.
+ */
+
+/* Servers queued between the reader and the workers. */
+#define EXPORT_QUEUE 64
+/* Most worker threads. */
+#define EXPORT_MAX_WORKERS 8
+
+struct export_queue {
+	const struct export_job *job;
+	json_t *items[EXPORT_QUEUE];
+	size_t head, count;
+	bool done;   /* the reader has finished */
+	bool failed; /* a worker failed: stop early */
+	pthread_mutex_t mu;
+	pthread_cond_t nonempty, nonfull;
+};
+
+struct export_worker {
+	struct export_queue *q;
+	struct export_tally tally;
+	pthread_t tid;
+};
+
+static void *
+export_worker(void *arg)
 {
-	struct export_job *job = ctx;
-	struct server_verdicts sv;
+	struct export_worker *w = arg;
+	struct export_queue *q = w->q;
+
+	for (;;) {
+		struct server_verdicts sv;
+		struct errbuf eb = ERRBUF_INIT;
+		json_t *server;
+		int r;
+
+		pthread_mutex_lock(&q->mu);
+		while (q->count == 0 && !q->done)
+			pthread_cond_wait(&q->nonempty, &q->mu);
+		if (q->count == 0) {
+			pthread_mutex_unlock(&q->mu);
+			break;
+		}
+		server = q->items[q->head];
+		q->head = (q->head + 1) % EXPORT_QUEUE;
+		q->count--;
+		pthread_cond_signal(&q->nonfull);
+		pthread_mutex_unlock(&q->mu);
+
+		r = recommend_decode(server, &sv, &eb);
+		json_decref(server);
+		if (r < 0)
+			cli_error("%s", eb.msg);
+		else {
+			r = export_one(q->job, &w->tally, &sv);
+			server_verdicts_release(&sv);
+		}
+		if (r < 0) {
+			pthread_mutex_lock(&q->mu);
+			q->failed = true;
+			pthread_mutex_unlock(&q->mu);
+		}
+	}
+	return NULL;
+}
+
+static int
+export_enqueue(void *ctx, json_t *server)
+{
+	struct export_queue *q = ctx;
+	int ret = 0;
+
+	pthread_mutex_lock(&q->mu);
+	while (q->count == EXPORT_QUEUE && !q->failed)
+		pthread_cond_wait(&q->nonfull, &q->mu);
+	if (q->failed) {
+		ret = -1;
+	} else {
+		q->items[(q->head + q->count) % EXPORT_QUEUE] =
+			json_incref(server);
+		q->count++;
+		pthread_cond_signal(&q->nonempty);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return ret;
+}
+
+static int
+cmp_note(const void *a, const void *b)
+{
+	const struct export_note *x = a, *y = b;
+	int c = strcmp(x->text, y->text);
+
+	if (c)
+		return c;
+	return strcmp(x->tool ? x->tool : "", y->tool ? y->tool : "");
+}
+
+/* Export every server on worker threads; merges their tallies into t. */
+static int
+export_all(struct store *st, struct export_job *job, struct export_tally *t)
+{
+	struct export_worker w[EXPORT_MAX_WORKERS];
+	struct export_queue q = { 0 };
 	struct errbuf eb = ERRBUF_INIT;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = ncpu < 1 ? 1 : ncpu > EXPORT_MAX_WORKERS ? EXPORT_MAX_WORKERS
+							   : (size_t)ncpu;
+	size_t i, k, started = 0;
 	int r;
 
-	if (recommend_decode(server, &sv, &eb) < 0) {
-		cli_error("%s", eb.msg);
-		return -1;
+	q.job = job;
+	pthread_mutex_init(&q.mu, NULL);
+	pthread_cond_init(&q.nonempty, NULL);
+	pthread_cond_init(&q.nonfull, NULL);
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < n; i++) {
+		w[i].q = &q;
+		if (pthread_create(&w[i].tid, NULL, export_worker, &w[i]) != 0)
+			break;
+		started++;
 	}
-	job->servers++;
-	r = export_one(job, &sv);
-	server_verdicts_release(&sv);
-	return r;
+	if (started == 0) {
+		cli_error("cannot start export threads");
+		r = -1;
+	} else {
+		r = store_each_server_tools(st, job->rules_version,
+					    export_enqueue, &q, &eb);
+		if (r < 0 && eb.msg[0])
+			cli_error("%s", eb.msg);
+	}
+	pthread_mutex_lock(&q.mu);
+	q.done = true;
+	pthread_cond_broadcast(&q.nonempty);
+	pthread_mutex_unlock(&q.mu);
+	for (i = 0; i < started; i++)
+		pthread_join(w[i].tid, NULL);
+	for (i = 0; i < started; i++) {
+		t->files += w[i].tally.files;
+		for (k = 0; k < EXPORT__COUNT; k++) {
+			size_t j;
+
+			for (j = 0; j < w[i].tally.notes[k].n; j++)
+				export_note_add(&t->notes[k],
+						w[i].tally.notes[k].v[j].tool,
+						w[i].tally.notes[k].v[j].text);
+			export_notes_release(&w[i].tally.notes[k]);
+		}
+	}
+	/* Threads finish in any order: sort so the summary is stable. */
+	for (k = 0; k < EXPORT__COUNT; k++)
+		if (t->notes[k].n > 1)
+			qsort(t->notes[k].v, t->notes[k].n,
+			      sizeof(*t->notes[k].v), cmp_note);
+	for (i = 0; i < q.count; i++)
+		json_decref(q.items[(q.head + i) % EXPORT_QUEUE]);
+	pthread_cond_destroy(&q.nonempty);
+	pthread_cond_destroy(&q.nonfull);
+	pthread_mutex_destroy(&q.mu);
+	return r < 0 || q.failed ? -1 : 0;
 }
 
 /* One line per kind of loss and format, naming a few tools. */
 static void
-print_notes(const struct export_job *job)
+print_notes(const struct export_tally *tally)
 {
 	int f;
 	size_t i, j;
 
 	for (f = 0; f < EXPORT__COUNT; f++) {
-		const struct export_notes *n = &job->notes[f];
+		const struct export_notes *n = &tally->notes[f];
 
 		for (i = 0; i < n->n; i++) {
 			size_t count = 0;
@@ -176,6 +330,7 @@ cmd_export(int argc, char **argv, struct app *app)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct export_job job = { 0 };
+	struct export_tally tally = { 0 };
 	struct errbuf eb = ERRBUF_INIT;
 	struct profile *profile = NULL;
 	const char *profile_name_arg = "balanced";
@@ -230,12 +385,8 @@ cmd_export(int argc, char **argv, struct app *app)
 	job.rules_version = rules_version(rules);
 	if (all) {
 		job.servers = 2; /* batch writes: sync once at the end */
-		if (store_each_server_tools(st, job.rules_version, export_each,
-					    &job, &eb) < 0) {
-			if (eb.msg[0])
-				cli_error("%s", eb.msg);
+		if (export_all(st, &job, &tally) < 0)
 			goto out;
-		}
 		if (export_sync(job.out_dir, &eb) < 0) {
 			cli_error("%s", eb.msg);
 			goto out;
@@ -249,21 +400,21 @@ cmd_export(int argc, char **argv, struct app *app)
 			goto out;
 		}
 		job.servers = 1;
-		c = export_one(&job, &sv);
+		c = export_one(&job, &tally, &sv);
 		server_verdicts_release(&sv);
 		if (c < 0)
 			goto out;
 	}
 	if (!app->quiet) {
-		print_notes(&job);
+		print_notes(&tally);
 		if (job.out_dir)
 			fprintf(stderr, "export: %d files written to %s\n",
-				job.files, job.out_dir);
+				tally.files, job.out_dir);
 	}
 	ret = EXIT_OK;
 out:
 	for (f = 0; f < EXPORT__COUNT; f++)
-		export_notes_release(&job.notes[f]);
+		export_notes_release(&tally.notes[f]);
 	profile_free(profile);
 	return ret;
 }
