@@ -89,6 +89,7 @@ h-nothere|http nothere|transport_unsupported|404
 h-toonew|http toonew|protocol_too_new|
 h-html|http html|protocol_error|
 h-hangup|http hangup|protocol_error|
+h-notools|http notools|protocol_error|tools: expected array, got nothing
 s-silent|stdio silent|timeout|no initialize response
 s-forks|stdio forks|ok|
 s-midexit|stdio midexit|protocol_error|exit status 7
