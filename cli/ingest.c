@@ -84,6 +84,12 @@ ensure_run(struct ingest *ing, struct errbuf *eb)
 	return ing->run < 0 ? -1 : 0;
 }
 
+int
+ingest_start(struct ingest *ing, struct errbuf *eb)
+{
+	return ensure_run(ing, eb);
+}
+
 static void
 warn_nonstandard(const struct ingest *ing, const char *where,
 		 const struct manifest *m)

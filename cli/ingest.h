@@ -27,6 +27,12 @@ int ingest_file(struct ingest *ing, const char *path, const char *body,
 		size_t len, const char *fallback_name, const char *key,
 		struct errbuf *eb);
 
+/*
+ * Record the run now rather than at the first write, so that a locked or
+ * read-only database fails before any crawling starts.
+ */
+int ingest_start(struct ingest *ing, struct errbuf *eb);
+
 /* A good manifest fetched from a server (refresh). */
 int ingest_manifest(struct ingest *ing, const struct server_info *info,
 		    const struct manifest *m, struct errbuf *eb);

@@ -131,7 +131,9 @@ exec 7>"$T_DIR/lockin"
 echo "BEGIN EXCLUSIVE; SELECT 'locked';" >&7
 i=0
 while ! grep -q locked "$T_DIR/lock.out" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+lt0=$(date +%s)
 t_fail "locked database: refresh fails" 3 "$M" --db "$DB" refresh --catalog "$C" --jobs 4 --timeout 10
+t_eq "locked database: fails once, after the busy timeout, before crawling" "$([ $(( $(date +%s) - lt0 )) -le 20 ] && echo yes)" yes
 t_grep "locked database: clear error" "locked|busy" "$T_DIR/err"
 echo "ROLLBACK;" >&7
 exec 7>&-
