@@ -564,7 +564,8 @@ load_old_tools(struct store *st, int64_t server_id, struct old_tool **out,
 	}
 	/* SQLite's ORDER BY uses BINARY collation, the same as strcmp, but
 	   sort anyway so the lookup never depends on it. */
-	qsort(*out, *n, sizeof(**out), cmp_old_tool);
+	if (*n) /* qsort(NULL, 0) is undefined (UBSan) */
+		qsort(*out, *n, sizeof(**out), cmp_old_tool);
 	return 0;
 }
 
