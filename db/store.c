@@ -808,7 +808,8 @@ write_tools(struct store *st, int64_t run, int64_t id, bool had_manifest,
 		if (put_definition(st, t, &words, &def_id, eb) < 0)
 			goto out;
 		key.name = (char *)t->name;
-		o = bsearch(&key, old, nold, sizeof(*old), cmp_old_tool);
+		o = nold ? bsearch(&key, old, nold, sizeof(*old), cmp_old_tool)
+			 : NULL;
 		if (o)
 			o->seen = true;
 		if (!o || o->removed) {
