@@ -5,6 +5,7 @@
 #   make bench           benchmarks (see bench/)
 #   make SANITIZE=address,undefined test    the same under ASan/UBSan
 #   make DEVELOPER=1     add -Werror
+#   make fuzz            libFuzzer (clang) on every parser, FUZZ_SECONDS each
 
 PKGS     := libcurl jansson sqlite3 libpcre2-8 libcrypto libmicrohttpd
 CC       ?= cc
@@ -22,6 +23,13 @@ SAN_FLAGS :=
 ifdef SANITIZE
 VARIANT  := san
 SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+# The libFuzzer build (make fuzz): clang, ASan/UBSan, coverage hooks.
+ifdef FUZZ
+VARIANT  := fuzz
+CC       := clang
+SAN_FLAGS := -fsanitize=fuzzer-no-link,address,undefined \
+             -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 BUILD    := build/$(VARIANT)
 
@@ -42,8 +50,12 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FIXTURE_SRCS := $(wildcard tests/fixtures/*.c)
 FIXTURE_BINS := $(FIXTURE_SRCS:tests/fixtures/%.c=$(BUILD)/fixtures/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps run test unit cli-test bench eval clean format snapshot npm-deps
+.PHONY: all deps run test unit cli-test bench eval clean format snapshot npm-deps \
+	fuzz fuzz-bins
 
 all: mcprisk
 
@@ -66,6 +78,12 @@ $(BUILD)/fixtures/%: tests/fixtures/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
 
+# Fuzz targets: a corpus-replay main() normally, libFuzzer's under FUZZ.
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(if $(FUZZ),-DFUZZING_LIBFUZZER \
+		-fsanitize=fuzzer) -o $@ $< $(LIB_OBJS) $(LIBS)
+
 $(BUILD)/bench/%: bench/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
@@ -87,12 +105,20 @@ run: deps
 	./mcprisk --db $(RUN_DB) risk --top 15
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(FIXTURE_BINS) $(BIN)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(FIXTURE_BINS) \
+		$(FUZZ_BINS) $(BIN)
 	@$(MAKE) --no-print-directory npm-deps
 	@MCPRISK=$(BIN) BUILD=$(BUILD) sh tests/run.sh
 
 unit: $(UNIT_BINS)
 	@MCPRISK=$(BIN) BUILD=$(BUILD) ONLY=unit sh tests/run.sh
+
+# Run every fuzz target for FUZZ_SECONDS on its corpus (tests/fuzz/).
+fuzz:
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bins
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build/fuzz/fuzz
+
+fuzz-bins: $(FUZZ_BINS)
 
 # Re-crawl the bundled snapshot from the pinned npm servers (data/servers).
 snapshot: all
@@ -111,4 +137,4 @@ clean:
 format:
 	clang-format -i $(SRCS) $(wildcard */*.h)
 
--include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d) $(FUZZ_BINS:=.d)

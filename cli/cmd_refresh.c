@@ -362,6 +362,10 @@ cmd_refresh(int argc, char **argv, struct app *app)
 	rf.ing = ingest_new(app, "refresh");
 	if (!rf.ing)
 		goto out;
+	if (ingest_start(rf.ing, &eb) < 0) { /* locked or read-only: stop */
+		cli_error("%s", eb.msg);
+		goto out;
+	}
 	for (i = 0; i < cat.n; i++)
 		if (cat.v[i].type == SOURCE_REGISTRY &&
 		    sync_registry(&rf, st, &cat.v[i], allow_exec, full, &l) < 0)

@@ -123,6 +123,12 @@ flush_if_due(struct ingest *ing, struct errbuf *eb)
 	return store_flush(ing->st, eb);
 }
 
+int
+ingest_start(struct ingest *ing, struct errbuf *eb)
+{
+	return ensure_run(ing, eb);
+}
+
 static void
 warn_nonstandard(const struct ingest *ing, const char *where,
 		 const struct manifest *m)

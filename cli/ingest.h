@@ -36,6 +36,12 @@ int ingest_file(struct ingest *ing, const char *path, const char *body,
 int ingest_files(struct ingest *ing, char *const *paths,
 		 char *const *fallback_names, size_t n);
 
+/*
+ * Record the run now rather than at the first write, so that a locked or
+ * read-only database fails before any crawling starts.
+ */
+int ingest_start(struct ingest *ing, struct errbuf *eb);
+
 /* A good manifest fetched from a server (refresh). */
 int ingest_manifest(struct ingest *ing, const struct server_info *info,
 		    const struct manifest *m, struct errbuf *eb);

@@ -365,7 +365,7 @@ on_list(struct session *s, const json_t *msg)
 	if (!json_is_array(tools)) {
 		session_fail(s, CRAWL_PROTOCOL_ERROR,
 			     "tools/list result: tools: expected array, got %s",
-			     json_type_name(tools));
+			     tools ? json_type_name(tools) : "nothing");
 		return;
 	}
 	if (json_array_size(s->tools) + json_array_size(tools) >
