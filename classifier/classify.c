@@ -364,7 +364,8 @@ match_words(struct classifier *c, int f, const struct wordlist *wl,
 
 	for (i = from; i < to; i++) {
 		const struct wslot *s =
-			rules_lookup(r, wordlist_word(wl, i), wl->w[i].llen);
+			rules_lookup(r, wordlist_word(wl, i), wl->w[i].llen,
+				     wl->w[i].hash);
 
 		if (!s || !(s->fields & bit))
 			continue;
@@ -401,7 +402,8 @@ static bool
 verb_word(const struct rules *r, const struct wordlist *wl, size_t i)
 {
 	const struct wslot *s =
-		rules_lookup(r, wordlist_word(wl, i), wl->w[i].llen);
+		rules_lookup(r, wordlist_word(wl, i), wl->w[i].llen,
+			     wl->w[i].hash);
 	size_t k;
 
 	if (!s || !(s->fields & (1u << F_VERB)))
