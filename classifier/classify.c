@@ -677,8 +677,16 @@ match_scan(struct classifier *c, int f)
 		}
 		/* A match-limit error counts as no match: the limits exist
 		   so that one hostile field cannot stall a whole crawl. */
-		rc = pcre2_match(ru->re, (PCRE2_SPTR)buf_cstr(d), d->len, 0, 0,
-				 c->md, r->mctx);
+		if (d->len < ru->minlen)
+			continue;
+		/* Compiled with PCRE2_MATCH_INVALID_UTF, the JIT code copes
+		   with any bytes, so its direct entry needs no UTF check. */
+		if (ru->jit)
+			rc = pcre2_jit_match(ru->re, (PCRE2_SPTR)buf_cstr(d),
+					     d->len, 0, 0, c->md, r->mctx);
+		else
+			rc = pcre2_match(ru->re, (PCRE2_SPTR)buf_cstr(d),
+					 d->len, 0, 0, c->md, r->mctx);
 		if (rc >= 0)
 			record(c, ri, f, ov[0], ov[1] - ov[0]);
 	}

@@ -322,7 +322,9 @@ parse_pattern(struct rule *ru, const json_t *pat, bool nocase,
 	}
 	/* JIT is a speed-up, not a requirement: the interpreter obeys the
 	   same limits when JIT is unavailable. */
-	(void)pcre2_jit_compile(ru->re, PCRE2_JIT_COMPLETE);
+	ru->jit = pcre2_jit_compile(ru->re, PCRE2_JIT_COMPLETE) == 0;
+	if (pcre2_pattern_info(ru->re, PCRE2_INFO_MINLENGTH, &ru->minlen) != 0)
+		ru->minlen = 0;
 	return 0;
 }
 

@@ -59,6 +59,9 @@ struct rule {
 	unsigned fields;     /* 1 << enum field */
 	enum match_kind kind;
 	pcre2_code *re;      /* MATCH_PATTERN; owned */
+	bool jit;            /* re is JIT-compiled */
+	uint32_t minlen;     /* no subject shorter than this (characters,
+				so also bytes) can match re */
 	enum detector det;   /* MATCH_DETECTOR */
 	long param[DET_MAX_PARAMS]; /* detector thresholds (rules.c) */
 	int category;        /* enum category it weighs for, or -1 */
