@@ -4,6 +4,7 @@
  * index, patterns through PCRE2, detectors as single passes), then score
  * the hits into a verdict whose evidence and rationale cite the rules.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,14 @@
 #define RATIONALE_MAX_QUOTE 60
 /* Keys sorted on the stack up to this many; larger objects use the heap. */
 #define SORT_STACK_KEYS 32
+
+/* Offsets of a selected hit's strings in classifier.strs. */
+struct textref {
+	bool on;        /* the hit is cited in the verdict */
+	uint32_t rule;  /* rule id */
+	uint32_t field; /* field name */
+	uint32_t match; /* matched text */
+};
 
 /* Where a rule first matched. */
 struct hit {
@@ -59,9 +68,26 @@ struct classifier {
 	uint32_t *armlist;             /* rules armed, to reset */
 	size_t narmed;
 	struct docstat stat[F__COUNT]; /* one-pass facts for detectors */
-	struct buf tmp;                /* rationale and match text */
 	struct buf keys;               /* schema keys, after the values */
+	struct buf strs;               /* a verdict's strings, before they
+					  move into its arena */
+	struct buf rat;                /* the rationale being built */
+	struct textref *sel;           /* per hit: where its strings are in
+					  strs, or not selected */
+	uint8_t cc[256];               /* CC_* class of each byte */
 };
+
+/* Byte classes for the one-pass document facts. */
+enum {
+	CC_SPACE = 1u << 0, /* ASCII whitespace */
+	CC_B64 = 1u << 1,   /* base64 (and base64url) alphabet */
+	CC_HIGH = 1u << 2,  /* >= 0x80 */
+	CC_ESC = 1u << 3,   /* ESC */
+};
+
+/* Most bytes of strings (rule ids, fields, matches, rationale) one verdict
+   holds: far above what RULES_MAX_RULES capped matches need. */
+#define VERDICT_MAX_TEXT ((size_t)16 << 20)
 
 static const size_t doc_cap[F__COUNT] = {
 	[F_NAME] = CLASSIFY_MAX_NAME,
@@ -88,6 +114,21 @@ static const char *const field_label[F__COUNT] = {
 	[F_ANNOTATIONS] = "Annotation",
 };
 
+static bool
+is_space_byte(unsigned char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
+	       ch == '\v' || ch == '\f';
+}
+
+static bool
+b64_byte(unsigned char ch)
+{
+	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+	       (ch >= '0' && ch <= '9') || ch == '+' || ch == '/' ||
+	       ch == '=' || ch == '-' || ch == '_';
+}
+
 struct classifier *
 classifier_new(const struct rules *rules)
 {
@@ -100,8 +141,18 @@ classifier_new(const struct rules *rules)
 		abort(); /* out of memory is fatal, as in util/xalloc.c */
 	for (i = 0; i < F__COUNT; i++)
 		buf_init(&c->doc[i], doc_cap[i]);
-	buf_init(&c->tmp, 1 << 20);
 	buf_init(&c->keys, CLASSIFY_MAX_SCHEMA);
+	buf_init(&c->strs, VERDICT_MAX_TEXT);
+	buf_init(&c->rat, VERDICT_MAX_TEXT);
+	c->sel = xcalloc(rules->nrules + 1, sizeof(*c->sel));
+	for (i = 0; i < 256; i++) {
+		unsigned char ch = (unsigned char)i;
+
+		c->cc[i] = (uint8_t)((is_space_byte(ch) ? CC_SPACE : 0) |
+				     (b64_byte(ch) ? CC_B64 : 0) |
+				     (ch >= 0x80 ? CC_HIGH : 0) |
+				     (ch == 0x1b ? CC_ESC : 0));
+	}
 	c->hits = xcalloc(rules->nrules + 1, sizeof(*c->hits));
 	c->hitlist = xcalloc(rules->nrules + 1, sizeof(*c->hitlist));
 	c->armed = xcalloc(rules->nrules + 1, sizeof(*c->armed));
@@ -123,8 +174,10 @@ classifier_free(struct classifier *c)
 		buf_release(&c->doc[i]);
 		wordlist_release(&c->words[i]);
 	}
-	buf_release(&c->tmp);
 	buf_release(&c->keys);
+	buf_release(&c->strs);
+	buf_release(&c->rat);
+	free(c->sel);
 	free(c->hits);
 	free(c->hitlist);
 	free(c->armed);
@@ -176,11 +229,29 @@ sorted_members(const json_t *o, struct member *stack, size_t *n)
 	if (*n > SORT_STACK_KEYS)
 		m = xcalloc(*n, sizeof(*m));
 	json_object_foreach((json_t *)o, k, v) {
+		/* The tree is spread over the heap: start loading every
+		   value now rather than one miss at a time later. */
+		__builtin_prefetch(v);
 		m[i].key = k;
 		m[i++].val = v;
 	}
-	if (*n > 1)
+	if (*n > SORT_STACK_KEYS) {
 		qsort(m, *n, sizeof(*m), cmp_member);
+	} else {
+		size_t j;
+
+		for (i = 1; i < *n; i++) {
+			struct member x = m[i];
+
+			for (j = i; j > 0 && strcmp(m[j - 1].key, x.key) > 0;
+			     j--)
+				m[j] = m[j - 1];
+			m[j] = x;
+		}
+	}
+	for (i = 0; i < *n; i++)
+		if (json_is_string(m[i].val))
+			__builtin_prefetch(json_string_value(m[i].val));
 	return m;
 }
 
@@ -192,14 +263,19 @@ sorted_members(const json_t *o, struct member *stack, size_t *n)
 static bool
 structural(const char *key)
 {
-	static const char *const kw[] = { "type", "format", "$schema", "$ref",
-					  "$id", "required", NULL };
-	size_t i;
-
-	for (i = 0; kw[i]; i++)
-		if (strcmp(key, kw[i]) == 0)
-			return true;
-	return false;
+	switch (key[0]) {
+	case 't':
+		return strcmp(key, "type") == 0;
+	case 'f':
+		return strcmp(key, "format") == 0;
+	case 'r':
+		return strcmp(key, "required") == 0;
+	case '$':
+		return strcmp(key, "$schema") == 0 ||
+		       strcmp(key, "$ref") == 0 || strcmp(key, "$id") == 0;
+	default:
+		return false;
+	}
 }
 
 /*
@@ -311,7 +387,8 @@ match_words(struct classifier *c, int f, const struct wordlist *wl,
 
 	for (i = from; i < to; i++) {
 		const struct wslot *s =
-			rules_lookup(r, wordlist_word(wl, i), wl->w[i].llen);
+			rules_lookup(r, wordlist_word(wl, i), wl->w[i].llen,
+				     wl->w[i].hash);
 
 		if (!s || !(s->fields & bit))
 			continue;
@@ -348,7 +425,8 @@ static bool
 verb_word(const struct rules *r, const struct wordlist *wl, size_t i)
 {
 	const struct wslot *s =
-		rules_lookup(r, wordlist_word(wl, i), wl->w[i].llen);
+		rules_lookup(r, wordlist_word(wl, i), wl->w[i].llen,
+			     wl->w[i].hash);
 	size_t k;
 
 	if (!s || !(s->fields & (1u << F_VERB)))
@@ -394,13 +472,6 @@ find_verb(struct classifier *c)
 }
 
 static bool
-is_space_byte(unsigned char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
-	       ch == '\v' || ch == '\f';
-}
-
-static bool
 invisible_cp(uint32_t cp, uint32_t prev)
 {
 	if (cp == 0x200d || cp == 0xfe0e || cp == 0xfe0f)
@@ -412,14 +483,6 @@ invisible_cp(uint32_t cp, uint32_t prev)
 	       (cp >= 0xfe00 && cp <= 0xfe0d) ||
 	       (cp >= 0xe0000 && cp <= 0xe007f) ||
 	       (cp >= 0xe0100 && cp <= 0xe01ef);
-}
-
-static bool
-b64_byte(unsigned char ch)
-{
-	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-	       (ch >= '0' && ch <= '9') || ch == '+' || ch == '/' ||
-	       ch == '=' || ch == '-' || ch == '_';
 }
 
 static bool
@@ -560,32 +623,26 @@ detect(const struct rule *ru, const unsigned char *s, size_t len,
 }
 
 static void
-doc_stat(struct docstat *st, const unsigned char *s, size_t len)
+doc_stat(struct docstat *st, const uint8_t *cc, const unsigned char *s,
+	 size_t len)
 {
-	size_t i, ws = 0, b64 = 0;
+	size_t i, ws = 0, b64 = 0, ws_max = 0, b64_max = 0;
+	unsigned any = 0;
 
-	memset(st, 0, sizeof(*st));
-	st->done = true;
 	for (i = 0; i < len; i++) {
-		unsigned char ch = s[i];
+		unsigned k = cc[s[i]];
 
-		if (ch >= 0x80)
-			st->high = true;
-		else if (ch == 0x1b)
-			st->esc = true;
-		if (is_space_byte(ch)) {
-			if (++ws > st->ws_run)
-				st->ws_run = ws;
-		} else {
-			ws = 0;
-		}
-		if (b64_byte(ch)) {
-			if (++b64 > st->b64_run)
-				st->b64_run = b64;
-		} else {
-			b64 = 0;
-		}
+		any |= k;
+		ws = (k & CC_SPACE) ? ws + 1 : 0;
+		ws_max = ws > ws_max ? ws : ws_max;
+		b64 = (k & CC_B64) ? b64 + 1 : 0;
+		b64_max = b64 > b64_max ? b64 : b64_max;
 	}
+	st->done = true;
+	st->high = (any & CC_HIGH) != 0;
+	st->esc = (any & CC_ESC) != 0;
+	st->ws_run = ws_max;
+	st->b64_run = b64_max;
 }
 
 /* Whether a detector can fire on a document with these facts. */
@@ -630,7 +687,7 @@ match_scan(struct classifier *c, int f)
 			continue;
 		if (ru->kind == MATCH_DETECTOR) {
 			if (!c->stat[f].done)
-				doc_stat(&c->stat[f],
+				doc_stat(&c->stat[f], c->cc,
 					 (const unsigned char *)buf_cstr(d),
 					 d->len);
 			if (d->len && may_detect(ru, &c->stat[f]) &&
@@ -643,8 +700,16 @@ match_scan(struct classifier *c, int f)
 		}
 		/* A match-limit error counts as no match: the limits exist
 		   so that one hostile field cannot stall a whole crawl. */
-		rc = pcre2_match(ru->re, (PCRE2_SPTR)buf_cstr(d), d->len, 0, 0,
-				 c->md, r->mctx);
+		if (d->len < ru->minlen)
+			continue;
+		/* Compiled with PCRE2_MATCH_INVALID_UTF, the JIT code copes
+		   with any bytes, so its direct entry needs no UTF check. */
+		if (ru->jit)
+			rc = pcre2_jit_match(ru->re, (PCRE2_SPTR)buf_cstr(d),
+					     d->len, 0, 0, c->md, r->mctx);
+		else
+			rc = pcre2_match(ru->re, (PCRE2_SPTR)buf_cstr(d),
+					 d->len, 0, 0, c->md, r->mctx);
 		if (rc >= 0)
 			record(c, ri, f, ov[0], ov[1] - ov[0]);
 	}
@@ -678,48 +743,57 @@ cmp_u32(const void *a, const void *b)
 }
 
 /*
- * Copy up to max bytes of s[0..n) as valid UTF-8 (invalid bytes become
- * U+FFFD, a cut never splits a character) into a new string.
+ * Append up to max bytes of s[0..n) to b as valid UTF-8 (invalid bytes
+ * become U+FFFD, a cut never splits a character), then "..." when cut.
  */
-static char *
-clean_text(struct buf *tmp, const char *s, size_t n, size_t max)
+static void
+clean_append(struct buf *b, const char *s, size_t n, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
+	size_t i = 0, start = b->len, m = n < max ? n : max;
 
-	buf_reset(tmp);
-	while (i < n && tmp->len < max) {
+	/* Plain ASCII, the usual case: one byte in, one byte out. */
+	while (i < m && p[i] - 1u < 0x7fu)
+		i++;
+	if (i == m) {
+		buf_append(b, p, m);
+		if (m < n)
+			buf_append(b, "...", 3);
+		return;
+	}
+	i = 0;
+	while (i < n && b->len - start < max) {
 		uint32_t cp;
 		size_t k = utf8_decode(p + i, n - i, &cp);
 
 		if (k == 0 || cp == 0) {
-			buf_puts(tmp, "\xef\xbf\xbd");
+			buf_append(b, "\xef\xbf\xbd", 3);
 			i++;
 			continue;
 		}
-		if (tmp->len + k > max)
+		if (b->len - start + k > max)
 			break;
-		buf_append(tmp, p + i, k);
+		buf_append(b, p + i, k);
 		i += k;
 	}
 	if (i < n)
-		buf_puts(tmp, "...");
-	return xstrdup(buf_cstr(tmp));
+		buf_append(b, "...", 3);
 }
 
-/* The matched text of a hit as a new string. */
-static char *
-hit_text(struct classifier *c, const struct hit *h)
+/* Append the matched text of a hit to b. */
+static void
+hit_text(struct classifier *c, const struct hit *h, struct buf *b)
 {
 	const struct buf *d;
 
-	if (h->det[0])
-		return xstrdup(h->det);
+	if (h->det[0]) {
+		buf_puts(b, h->det);
+		return;
+	}
 	d = h->in_name ? &c->doc[F_NAME] : &c->doc[h->field];
 	if ((size_t)h->off + h->len > d->len)
-		return xstrdup("");
-	return clean_text(&c->tmp, buf_cstr(d) + h->off, h->len,
-			  CLASSIFY_MAX_MATCH);
+		return;
+	clean_append(b, buf_cstr(d) + h->off, h->len, CLASSIFY_MAX_MATCH);
 }
 
 /* Argmax over category weights; ties go to the riskier category. */
@@ -762,16 +836,135 @@ take_lead(int *w, int decided, const struct rule *ru)
 	w[ru->category] += ru->weight;
 }
 
+/* Append the decimal form of v. */
+static void
+put_int(struct buf *b, long long v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v
+				     : (unsigned long long)v;
+
+	do {
+		d[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		d[--i] = '-';
+	buf_append(b, d + i, sizeof(d) - i);
+}
+
+/*
+ * One rationale clause: "Label 'quote' (rule) explain", the quote taken
+ * from the match (from its first word: a pattern's context ". Delete"
+ * is skipped) and cut to RATIONALE_MAX_QUOTE bytes.
+ */
 static void
 add_clause(struct buf *b, size_t *nclauses, const char *label,
 	   const char *match, const char *rule, const char *explain)
 {
+	const char *t = match;
+
+	while (*t == ' ' || *t == '\t' || *t == '\n' ||
+	       (*t && strchr(".;:!?,", *t) &&
+		(t[1] == ' ' || t[1] == '\n' || t[1] == '\t')))
+		t++;
 	if ((*nclauses)++)
-		buf_puts(b, "; ");
-	if (match && *match)
-		buf_printf(b, "%s '%s' (%s) %s", label, match, rule, explain);
-	else
-		buf_printf(b, "%s (%s) %s", label, rule, explain);
+		buf_append(b, "; ", 2);
+	buf_puts(b, label);
+	if (*t) {
+		buf_append(b, " '", 2);
+		clean_append(b, t, strlen(t), RATIONALE_MAX_QUOTE);
+		buf_append(b, "'", 1);
+	}
+	buf_append(b, " (", 2);
+	buf_puts(b, rule);
+	buf_append(b, ") ", 2);
+	buf_puts(b, explain);
+}
+
+/*
+ * Sort the hit list into rule order; it is short, so insertion sort
+ * unless it is not.
+ */
+static void
+sort_hits(uint32_t *a, size_t n)
+{
+	size_t i, j;
+
+	if (n > 32) {
+		qsort(a, n, sizeof(*a), cmp_u32);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		uint32_t x = a[i];
+
+		for (j = i; j > 0 && a[j - 1] > x; j--)
+			a[j] = a[j - 1];
+		a[j] = x;
+	}
+}
+
+/* Append s and its terminator to b; returns where it starts. */
+static uint32_t
+put_str(struct buf *b, const char *s)
+{
+	uint32_t at = (uint32_t)b->len;
+
+	buf_append(b, s, strlen(s) + 1);
+	return at;
+}
+
+/*
+ * Move the cited hits (c->sel, strings in c->strs) and the rationale
+ * (c->rat) into one block that out owns: its arrays first, then the
+ * strings, so verdict_release() frees one allocation.
+ */
+static void
+build_arena(struct classifier *c, struct verdict *out)
+{
+	const struct rules *r = c->r;
+	size_t ne = 0, nf = 0, ea, fa, i;
+	char *block, *text;
+
+	for (i = 0; i < c->nhit; i++) {
+		ne += c->sel[i].on;
+		nf += c->sel[i].on && r->rule[c->hitlist[i]].finding;
+	}
+	ea = (ne + 1) * sizeof(struct evidence);
+	fa = (nf + 1) * sizeof(struct finding);
+	block = xmalloc(ea + fa + c->strs.len + c->rat.len + 1);
+	memset(block, 0, ea + fa);
+	out->arena = block;
+	out->evidence = (struct evidence *)(void *)block;
+	out->findings = (struct finding *)(void *)(block + ea);
+	text = block + ea + fa;
+	if (c->strs.len)
+		memcpy(text, buf_cstr(&c->strs), c->strs.len);
+	out->rationale = text + c->strs.len;
+	memcpy(out->rationale, buf_cstr(&c->rat), c->rat.len + 1);
+	for (i = 0; i < c->nhit; i++) {
+		const struct rule *ru = &r->rule[c->hitlist[i]];
+		const struct textref *t = &c->sel[i];
+		struct evidence *e;
+
+		if (!t->on)
+			continue;
+		if (ru->finding) {
+			struct finding *fi =
+				&out->findings[out->nfindings++];
+
+			fi->rule = text + t->rule;
+			fi->severity = ru->severity;
+			fi->field = text + t->field;
+			fi->match = text + t->match;
+		}
+		e = &out->evidence[out->nevidence++];
+		e->rule = text + t->rule;
+		e->field = text + t->field;
+		e->match = text + t->match;
+		e->weight = ru->weight;
+	}
 }
 
 int
@@ -784,12 +977,10 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 	const char *name;
 	int w_all[CAT__COUNT] = { 0 }, w_base[CAT__COUNT] = { 0 };
 	int cat_all, cat_base, cat, bw, sw, bw2, sw2, score, f, pre_base,
-	    pre_all, pre;
+	    pre_all, pre, score_floor = INT_MIN;
 	bool opaque = true, acronym = true, no_desc, raised = false;
-	char **texts = NULL;
 	double conf;
-	size_t i, ne = 0, nf = 0, nclauses = 0, more = 0;
-	struct buf *rb = &c->tmp;
+	size_t i, nclauses = 0, more = 0;
 	unsigned traits = 0;
 	enum risk risk;
 
@@ -868,7 +1059,7 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 	}
 
 	/* Scoring: rules in load order, so evidence order is stable. */
-	qsort(c->hitlist, c->nhit, sizeof(*c->hitlist), cmp_u32);
+	sort_hits(c->hitlist, c->nhit);
 	for (i = 0; i < c->nhit; i++) {
 		const struct rule *ru = &r->rule[c->hitlist[i]];
 		int hf = c->hits[c->hitlist[i]].field;
@@ -910,44 +1101,35 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 	}
 	pre = raised ? pre_all : pre_base;
 
-	out->evidence = xcalloc(c->nhit + 1, sizeof(*out->evidence));
-	out->findings = xcalloc(c->nhit + 1, sizeof(*out->findings));
-	texts = xcalloc(c->nhit + 1, sizeof(*texts));
+	/* The cited hits' strings, gathered by offset in c->strs. */
+	buf_reset(&c->strs);
 	for (i = 0; i < c->nhit; i++) {
 		const struct rule *ru = &r->rule[c->hitlist[i]];
 		const struct hit *h = &c->hits[c->hitlist[i]];
-		struct evidence *e;
+		struct textref *t = &c->sel[i];
 
+		t->on = false;
 		if (ru->contradicts && !(ru->contradicts & (1u << cat)))
 			continue;
 		if (ru->only_if && !(ru->only_if & (1u << pre)))
 			continue;
+		t->on = true;
 		traits |= ru->traits;
-		texts[i] = hit_text(c, h);
-		if (ru->finding) {
-			struct finding *fi = &out->findings[nf++];
-
-			fi->rule = xstrdup(ru->id);
-			fi->severity = ru->severity;
-			fi->field = xstrdup(rules_field_names[h->field]);
-			fi->match = xstrdup(texts[i]);
-		}
-		e = &out->evidence[ne++];
-		e->rule = xstrdup(ru->id);
-		e->field = xstrdup(rules_field_names[h->field]);
-		e->match = xstrdup(texts[i]);
-		e->weight = ru->weight;
+		t->rule = put_str(&c->strs, ru->id);
+		t->field = put_str(&c->strs, rules_field_names[h->field]);
+		t->match = (uint32_t)c->strs.len;
+		hit_text(c, h, &c->strs);
+		buf_append(&c->strs, "", 1);
+		if (ru->finding && score_floor < sc->risk_at[ru->severity])
+			score_floor = sc->risk_at[ru->severity];
 	}
-	out->nevidence = ne;
-	out->nfindings = nf;
 
 	/* Score and risk. */
 	/* The category's base, raised to the floor of the worst finding
 	   (poisoning is always critical), then each trait adds. */
 	score = sc->cat_score[cat];
-	for (i = 0; i < nf; i++)
-		if (score < sc->risk_at[out->findings[i].severity])
-			score = sc->risk_at[out->findings[i].severity];
+	if (score < score_floor)
+		score = score_floor;
 	if ((traits & TRAIT_POISONING) && score < sc->risk_at[RISK_CRITICAL])
 		score = sc->risk_at[RISK_CRITICAL];
 	for (i = 0; i < TRAIT__COUNT; i++)
@@ -989,10 +1171,11 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 	 * weight, then what set traits; other categories' evidence last.
 	 */
 	{
-		struct buf b = BUF_INIT(1 << 16);
+		struct buf *b = &c->rat;
 		const struct hit *verb_hit = NULL;
 		int pass;
 
+		buf_reset(b);
 		for (i = 0; i < c->nhit; i++)
 			if (c->hits[c->hitlist[i]].field == F_VERB)
 				verb_hit = &c->hits[c->hitlist[i]];
@@ -1005,7 +1188,7 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 				const struct hit *h = &c->hits[c->hitlist[k]];
 				bool want;
 
-				if (!texts[k])
+				if (!c->sel[k].on)
 					continue;
 				switch (pass) {
 				case 0: want = ru->finding; break;
@@ -1030,56 +1213,45 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 					more++;
 					continue;
 				}
-				{
-					/* A pattern's context (". Delete")
-					   is quoted from its first word. */
-					const char *t = texts[k];
-					char *q;
-
-					while (*t == ' ' || *t == '\t' ||
-					       *t == '\n' ||
-					       (*t && strchr(".;:!?,", *t) &&
-						(t[1] == ' ' || t[1] == '\n' ||
-						 t[1] == '\t')))
-						t++;
-					q = clean_text(rb, t, strlen(t),
-						       RATIONALE_MAX_QUOTE);
-
-					add_clause(&b, &nclauses,
-						   field_label[h->field], q,
-						   ru->id, ru->explain);
-					free(q);
-				}
+				add_clause(b, &nclauses, field_label[h->field],
+					   buf_cstr(&c->strs) +
+						   c->sel[k].match,
+					   ru->id, ru->explain);
 			}
 		}
-		if (more)
-			buf_printf(&b, "; and %zu more", more);
+		if (more) {
+			buf_puts(b, "; and ");
+			put_int(b, (long long)more);
+			buf_puts(b, " more");
+		}
 		if (nclauses == 0)
-			buf_puts(&b, "No rule matched the name, description or "
-				     "schema");
-		if (cat == CAT_UNKNOWN)
-			buf_puts(&b, "; not enough evidence for a category");
-		else
-			buf_printf(&b, "; category %s by weight %d",
-				   category_name((enum category)cat), bw);
-		if (raised)
-			buf_printf(&b, " (raised from %s by the annotations)",
-				   category_name((enum category)cat_base));
+			buf_puts(b, "No rule matched the name, description or "
+				    "schema");
+		if (cat == CAT_UNKNOWN) {
+			buf_puts(b, "; not enough evidence for a category");
+		} else {
+			buf_puts(b, "; category ");
+			buf_puts(b, category_name((enum category)cat));
+			buf_puts(b, " by weight ");
+			put_int(b, bw);
+		}
+		if (raised) {
+			buf_puts(b, " (raised from ");
+			buf_puts(b, category_name((enum category)cat_base));
+			buf_puts(b, " by the annotations)");
+		}
 		if (traits & TRAIT_POISONING)
-			buf_puts(&b, "; poisoning finding, risk critical");
+			buf_puts(b, "; poisoning finding, risk critical");
 		if (no_desc)
-			buf_puts(&b, "; no description, confidence lowered");
+			buf_puts(b, "; no description, confidence lowered");
 		if (acronym)
-			buf_puts(&b, "; name is only acronyms, confidence "
-				     "lowered");
+			buf_puts(b, "; name is only acronyms, confidence "
+				    "lowered");
 		else if (opaque)
-			buf_puts(&b, "; no rule knows the name, confidence "
-				     "lowered");
-		buf_putc(&b, '.');
-		out->rationale = buf_detach(&b, NULL);
+			buf_puts(b, "; no rule knows the name, confidence "
+				    "lowered");
+		buf_putc(b, '.');
 	}
-	for (i = 0; i < c->nhit; i++)
-		free(texts[i]);
-	free(texts);
+	build_arena(c, out);
 	return 0;
 }

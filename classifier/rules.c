@@ -134,26 +134,6 @@ rules_kinds(const struct rules *r, size_t *words, size_t *patterns,
 	}
 }
 
-const struct wslot *
-rules_lookup(const struct rules *r, const char *word, size_t n)
-{
-	uint32_t h;
-	size_t i;
-
-	if (!r->table)
-		return NULL;
-	h = rules_word_hash(word, n);
-	for (i = h & r->tmask;; i = (i + 1) & r->tmask) {
-		const struct wslot *s = &r->table[i];
-
-		if (!s->word)
-			return NULL;
-		if (s->hash == h && strncmp(s->word, word, n) == 0 &&
-		    s->word[n] == '\0')
-			return s;
-	}
-}
-
 /*
  * Refuse patterns that can scan without bound: an unbounded repeat
  * (*, +, {n,}) of a wide atom (., a negated class, \S \W \D \H \V \N \X)
@@ -342,7 +322,9 @@ parse_pattern(struct rule *ru, const json_t *pat, bool nocase,
 	}
 	/* JIT is a speed-up, not a requirement: the interpreter obeys the
 	   same limits when JIT is unavailable. */
-	(void)pcre2_jit_compile(ru->re, PCRE2_JIT_COMPLETE);
+	ru->jit = pcre2_jit_compile(ru->re, PCRE2_JIT_COMPLETE) == 0;
+	if (pcre2_pattern_info(ru->re, PCRE2_INFO_MINLENGTH, &ru->minlen) != 0)
+		ru->minlen = 0;
 	return 0;
 }
 
@@ -933,6 +915,7 @@ build_index(struct rules *r)
 		s = &r->table[k];
 		s->word = w;
 		s->hash = h;
+		s->len = (uint32_t)strlen(w);
 		s->first = (uint32_t)i;
 		for (j = i; j < r->nphrases &&
 			    strcmp(r->phrases[j].words[0], w) == 0;

@@ -10,8 +10,10 @@
 #include <pcre2.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "classifier/rules.h"
+#include "classifier/tokenize.h"
 #include "classifier/verdict.h"
 
 /*
@@ -57,6 +59,9 @@ struct rule {
 	unsigned fields;     /* 1 << enum field */
 	enum match_kind kind;
 	pcre2_code *re;      /* MATCH_PATTERN; owned */
+	bool jit;            /* re is JIT-compiled */
+	uint32_t minlen;     /* no subject shorter than this (characters,
+				so also bytes) can match re */
 	enum detector det;   /* MATCH_DETECTOR */
 	long param[DET_MAX_PARAMS]; /* detector thresholds (rules.c) */
 	int category;        /* enum category it weighs for, or -1 */
@@ -86,6 +91,7 @@ struct phrase {
 struct wslot {
 	const char *word; /* borrowed from the first phrase; NULL = empty */
 	uint32_t hash;
+	uint32_t len;     /* strlen(word) */
 	uint32_t first;   /* index into rules.phrases (sorted by word) */
 	uint32_t count;
 	unsigned fields;  /* union of the phrases' rules' fields */
@@ -130,18 +136,30 @@ struct rules {
 static inline uint32_t
 rules_word_hash(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = WORD_HASH_INIT;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
+	for (i = 0; i < n; i++)
+		h = word_hash_step(h, (unsigned char)s[i]);
 	return h;
 }
 
-/* The slot for word[0..n), or NULL. */
-const struct wslot *rules_lookup(const struct rules *r, const char *word,
-				 size_t n);
+/* The slot for word[0..n) whose rules_word_hash() is h, or NULL. */
+static inline const struct wslot *
+rules_lookup(const struct rules *r, const char *word, size_t n, uint32_t h)
+{
+	size_t i;
+
+	if (!r->table)
+		return NULL;
+	for (i = h & r->tmask;; i = (i + 1) & r->tmask) {
+		const struct wslot *s = &r->table[i];
+
+		if (!s->word)
+			return NULL;
+		if (s->hash == h && s->len == n && memcmp(s->word, word, n) == 0)
+			return s;
+	}
+}
 
 #endif

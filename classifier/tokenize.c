@@ -96,7 +96,11 @@ struct cur {
 	unsigned upper, lower;
 	int last;            /* last ASCII letter, or 0 */
 	bool ascii;          /* a run of ASCII letters and digits */
+	uint32_t hash;       /* word_hash_step() over the lowercase bytes */
 };
+
+/* ASCII letters and digits, for the text fast path. */
+#define ALNUM(ch) (a_lower((ch) | 0x20) || a_digit(ch))
 
 static void
 word_end(struct wordlist *wl, struct cur *c, uint16_t seg)
@@ -114,6 +118,7 @@ word_end(struct wordlist *wl, struct cur *c, uint16_t seg)
 	w->off = c->start;
 	w->len = c->end - c->start;
 	w->llen = (uint32_t)(wl->llen - w->loff);
+	w->hash = c->hash;
 	w->acronym = c->upper >= 2 &&
 		     (c->lower == 0 || (c->lower == 1 && c->last == 's'));
 	w->seg = seg;
@@ -128,6 +133,7 @@ word_start(struct wordlist *wl, struct cur *c, uint32_t at)
 	c->start = c->end = at;
 	c->upper = c->lower = 0;
 	c->last = 0;
+	c->hash = WORD_HASH_INIT;
 	if (wl->n == wl->cap) {
 		wl->cap = wl->cap ? wl->cap * 2 : 32;
 		wl->w = xreallocarray(wl->w, wl->cap, sizeof(*wl->w));
@@ -168,6 +174,40 @@ tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 		uint32_t cp;
 		size_t n;
 
+		if (!(flags & TOKENIZE_CAMEL) && s[i] < 0x80 && ALNUM(s[i])) {
+			/* Text: a whole ASCII run at once. */
+			uint32_t h;
+			char *lo;
+			size_t ll;
+
+			if (c.open && !c.ascii)
+				word_end(wl, &c, seg);
+			if (!c.open)
+				word_start(wl, &c, (uint32_t)i);
+			c.ascii = true;
+			h = c.hash;
+			lo = wl->lower;
+			ll = wl->llen;
+			do {
+				int ch = s[i];
+
+				if (a_upper(ch)) {
+					c.upper++;
+					ch += 'a' - 'A';
+				} else if (a_lower(ch)) {
+					c.lower++;
+				}
+				lo[ll++] = (char)ch;
+				h = word_hash_step(h, (unsigned char)ch);
+				i++;
+			} while (i < len && s[i] < 0x80 && ALNUM(s[i]));
+			wl->llen = ll;
+			c.hash = h;
+			c.last = lo[ll - 1];
+			prev = s[i - 1];
+			c.end = (uint32_t)i;
+			continue;
+		}
 		if (s[i] < 0x80) {
 			int ch = s[i];
 
@@ -192,6 +232,7 @@ tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 			}
 			c.last = ch;
 			wl->lower[wl->llen++] = (char)ch;
+			c.hash = word_hash_step(c.hash, (unsigned char)ch);
 			prev = s[i];
 			c.end = (uint32_t)++i;
 			continue;
@@ -208,6 +249,7 @@ tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 			c.lower++;
 			c.last = cp == 0x17f ? 's' : 'k';
 			wl->lower[wl->llen++] = (char)c.last;
+			c.hash = word_hash_step(c.hash, (unsigned char)c.last);
 			prev = c.last;
 			i += n;
 			c.end = (uint32_t)i;
@@ -239,6 +281,12 @@ tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 		c.ascii = false;
 		memcpy(wl->lower + wl->llen, s + i, n);
 		wl->llen += n;
+		{
+			size_t k;
+
+			for (k = 0; k < n; k++)
+				c.hash = word_hash_step(c.hash, s[i + k]);
+		}
 		prev = 0;
 		i += n;
 		c.end = (uint32_t)i;

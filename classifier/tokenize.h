@@ -10,6 +10,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * FNV-1a over a word's lowercase bytes: the tokenizer computes it while it
+ * lowercases, the rule index (rules_impl.h) keys its table by it.
+ */
+#define WORD_HASH_INIT 2166136261u
+
+static inline uint32_t
+word_hash_step(uint32_t h, unsigned char ch)
+{
+	return (h ^ ch) * 16777619u;
+}
+
 /* One word: where it is in the source and in the lowercase copy. */
 struct word {
 	uint32_t off;  /* first byte in the source text */
@@ -18,6 +30,7 @@ struct word {
 	uint32_t loff; /* offset of the NUL-terminated lowercase word in
 			  wordlist.lower */
 	uint32_t llen; /* length of the lowercase word */
+	uint32_t hash; /* word_hash() of the lowercase word */
 	bool acronym;  /* all capitals in the source ("AHO", "IDs") */
 	uint16_t seg;  /* index of the dotted segment of a name (0-based) */
 };

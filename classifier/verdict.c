@@ -281,6 +281,11 @@ verdict_release(struct verdict *v)
 
 	if (!v)
 		return;
+	if (v->arena) {
+		free(v->arena);
+		memset(v, 0, sizeof(*v));
+		return;
+	}
 	for (i = 0; i < v->nfindings; i++) {
 		free(v->findings[i].rule);
 		free(v->findings[i].field);

@@ -73,6 +73,10 @@ struct verdict {
 	struct evidence *evidence;
 	size_t nevidence;
 	char *rationale;     /* one paragraph built from the evidence; owned */
+	void *arena;         /* NULL, or one block that holds the arrays and
+				strings above (classify_tool): then the
+				pointers above are borrowed from it and
+				verdict_release() frees only the block; owned */
 };
 
 /* Names as they appear in JSON, the CLI and policies ("destructive"). */
