@@ -298,12 +298,17 @@ store_flush(struct store *st, struct errbuf *eb)
 {
 	int64_t fts_before = st->fts_done;
 
-	if (st->batch_open == 0)
+	int n = st->batch_open;
+
+	if (n == 0)
 		return 0;
 	st->batch_open = 0;
 	if (index_pending(st, eb) < 0 || exec(st, "COMMIT", eb) < 0) {
+		/* Every server of the batch keeps its previous state. */
 		store_rollback(st);
 		st->fts_done = fts_before;
+		errbuf_prefix(eb, "cannot save the last %d server%s", n,
+			      n == 1 ? "" : "s");
 		return -1;
 	}
 	return 0;
