@@ -86,7 +86,7 @@ fmt_claude(const struct export_server *s, const char *alias,
 		case ACTION_RATE_LIMIT:
 			export_note_add(notes, t->name, "no rate limits; "
 					"allowed without a quota");
-			/* fall through */
+			__attribute__((fallthrough));
 		case ACTION_ALLOW:
 			list = allow;
 			break;

@@ -61,7 +61,7 @@ fmt_codex(const struct export_server *s, const char *alias,
 		case ACTION_RATE_LIMIT:
 			export_note_add(notes, t->name, "no rate limits; "
 					"enabled without a quota");
-			/* fall through */
+			__attribute__((fallthrough));
 		case ACTION_ALLOW:
 			mode = "auto";
 			break;

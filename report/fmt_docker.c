@@ -22,7 +22,7 @@ fmt_docker(const struct export_server *s, const char *alias,
 		case ACTION_RATE_LIMIT:
 			export_note_add(notes, t->name, "no rate limits; "
 					"allowed without a quota");
-			/* fall through */
+			__attribute__((fallthrough));
 		case ACTION_ALLOW:
 			break;
 		case ACTION_REQUIRE_APPROVAL:

@@ -77,7 +77,7 @@ fmt_intercept(const struct export_server *s, const char *alias,
 			export_note_add(notes, t->name, "no approval step; "
 					"written as a deny whose message asks "
 					"for approval");
-			/* fall through */
+			__attribute__((fallthrough));
 		case ACTION_DENY:
 			if (put_rule(out, a, "action", "deny", eb) < 0)
 				goto out;

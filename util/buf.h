@@ -36,7 +36,8 @@ int buf_putc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Same with a va_list. */
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* The contents as a C string ("" for an empty buffer); borrowed. */
 const char *buf_cstr(const struct buf *b);
 /* Hand the storage to the caller (new, NUL-terminated); b becomes empty. */
