@@ -427,7 +427,7 @@ cmd_changes(int argc, char **argv, struct app *app)
 					    "DETAIL" };
 	static const char usage_text[] = "changes [--since WHEN]";
 	struct errbuf eb = ERRBUF_INIT;
-	long long since = 0, ago;
+	int64_t since = 0;
 	struct store *st;
 	struct table *t;
 	json_t *res, *row;
@@ -438,21 +438,16 @@ cmd_changes(int argc, char **argv, struct app *app)
 	while ((c = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
 		if (c != 's')
 			return cli_usage(usage_text);
-		/* A Unix time, or a duration back from now (7d, 12h). */
-		if (parse_ll(optarg, 0, 4102444800LL, &since, &eb) == 0)
-			continue;
-		if (parse_duration(optarg, &ago, &eb) < 0) {
-			cli_error("--since: '%s' is neither a Unix time nor a "
-				  "duration like 7d", optarg);
+		if (parse_when(optarg, (int64_t)time(NULL), &since, &eb) < 0) {
+			cli_error("--since: %s", eb.msg);
 			return EXIT_USAGE;
 		}
-		since = (long long)time(NULL) - ago;
 	}
 	if (optind != argc)
 		return cli_usage(usage_text);
 	if (!(st = app_store(app, true)))
 		return EXIT_RUNTIME;
-	res = store_changes(st, since, query_rules_version(app), &eb);
+	res = store_changes(st, since, query_rules_version(app), 0, &eb);
 	if (!res) {
 		cli_error("%s", eb.msg);
 		return EXIT_RUNTIME;

@@ -341,7 +341,7 @@ store_search(struct store *st, const char *query, int limit,
 
 json_t *
 store_changes(struct store *st, int64_t since, const char *rules_version,
-	      struct errbuf *eb)
+	      int limit, struct errbuf *eb)
 {
 	json_t *list;
 
@@ -357,8 +357,8 @@ store_changes(struct store *st, int64_t since, const char *rules_version,
 		    " LEFT JOIN definitions nd ON nd.hash = c.new_hash"
 		    " LEFT JOIN verdicts nv ON nv.def_id = nd.id"
 		    "  AND nv.rules_version = ?2"
-		    " WHERE c.at >= ?1 ORDER BY c.id",
-		    "it", since, rules_version);
+		    " WHERE c.at >= ?1 ORDER BY c.id LIMIT ?3",
+		    "itn", since, rules_version, limit > 0 ? limit : -1);
 	if (!list)
 		return NULL;
 	return json_pack("{s:o}", "changes", list);
@@ -709,31 +709,6 @@ store_servers_page(struct store *st, const char *rules_version,
 	servers_merge_counts(list, counts, rules_version);
 	json_decref(counts);
 	return json_pack("{s:o}", "servers", list);
-}
-
-json_t *
-store_changes_limit(struct store *st, int64_t since, const char *rules_version,
-		    int limit, struct errbuf *eb)
-{
-	json_t *list;
-
-	list = rows(st, eb,
-		    "SELECT c.run_id AS run, c.at, s.name AS server, c.tool,"
-		    " c.kind, c.fields AS fields_json, c.old_hash, c.new_hash,"
-		    " ov.category AS old_category, ov.risk AS old_risk,"
-		    " nv.category AS new_category, nv.risk AS new_risk"
-		    " FROM changes c JOIN servers s ON s.id = c.server_id"
-		    " LEFT JOIN definitions od ON od.hash = c.old_hash"
-		    " LEFT JOIN verdicts ov ON ov.def_id = od.id"
-		    "  AND ov.rules_version = ?2"
-		    " LEFT JOIN definitions nd ON nd.hash = c.new_hash"
-		    " LEFT JOIN verdicts nv ON nv.def_id = nd.id"
-		    "  AND nv.rules_version = ?2"
-		    " WHERE c.at >= ?1 ORDER BY c.id LIMIT ?3",
-		    "itn", since, rules_version, limit);
-	if (!list)
-		return NULL;
-	return json_pack("{s:o}", "changes", list);
 }
 
 json_t *

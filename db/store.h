@@ -193,10 +193,15 @@ json_t *store_tool(struct store *st, const char *name, const char *server,
    rank}]}, best first, at most limit. */
 json_t *store_search(struct store *st, const char *query, int limit,
 		     struct errbuf *eb);
-/* Drift since a Unix time: {"changes":[{run,at,server,tool,kind,fields,
-   old_hash,new_hash,old:{category,risk}|null,new:{...}|null}]}. */
+/*
+ * Drift since a Unix time, oldest first, at most limit rows (limit <= 0:
+ * all): {"changes":[{run,at,server,tool,kind,fields,old_hash,new_hash,
+ * old_category,old_risk,new_category,new_risk}]}, the categories and
+ * risks null where that side has no verdict under rules_version.
+ */
 json_t *store_changes(struct store *st, int64_t since,
-		      const char *rules_version, struct errbuf *eb);
+		      const char *rules_version, int limit,
+		      struct errbuf *eb);
 /* Every present tool with its verdict, for exports and reports:
    {"servers":[{"name":..,"tools":[{"name":..,"verdict":{..}}]}]}. */
 json_t *store_catalog(struct store *st, const char *rules_version,
@@ -257,10 +262,6 @@ json_t *store_registry_targets(struct store *st, const char *registry,
 json_t *store_servers_page(struct store *st, const char *rules_version,
 			   const char *after, int limit, bool *more,
 			   struct errbuf *eb);
-/* store_changes() cut after limit rows (oldest first). */
-json_t *store_changes_limit(struct store *st, int64_t since,
-			    const char *rules_version, int limit,
-			    struct errbuf *eb);
 /*
  * Catalog counts for monitoring: {"servers":N,"tools":N (present),
  * "definitions":N}.

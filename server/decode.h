@@ -32,12 +32,4 @@ char *base64url_encode(const char *s, size_t len);
  */
 char *base64url_decode(const char *s, size_t *len, struct errbuf *eb);
 
-/*
- * A point in time: Unix seconds ("1767225600"), RFC 3339
- * ("2026-01-01T00:00:00Z", "2026-01-01T02:00:00.5+02:00", or a date
- * "2026-01-01" for its midnight UTC), or a duration before now ("30s",
- * "5m", "2h", "7d").  Returns 0 with *out in Unix seconds, or -1.
- */
-int parse_when(const char *s, int64_t now, int64_t *out, struct errbuf *eb);
-
 #endif

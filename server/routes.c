@@ -490,7 +490,7 @@ h_changes(struct call *c, struct reply *out)
 		reply_error(out, 400, "query parameter 'since': %s", eb.msg);
 		goto out;
 	}
-	res = store_changes_limit(c->w->store, since, c->svc->rules_version,
+	res = store_changes(c->w->store, since, c->svc->rules_version,
 				  (int)limit, &eb);
 	if (!res)
 		reply_error(out, 500, "%s", eb.msg);

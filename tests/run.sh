@@ -3,6 +3,7 @@
 #   MCPRISK   the binary under test (build/<variant>/mcprisk)
 #   BUILD     the build directory holding the unit-test binaries
 #   ONLY      unit | cli to run one layer
+#   TESTS     a glob of CLI scripts to run, e.g. '5[0-9][0-9]*' (default all)
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -49,7 +50,7 @@ if [ "${ONLY:-unit}" = unit ] || [ -z "${ONLY:-}" ]; then
 	done
 fi
 if [ "${ONLY:-cli}" = cli ] || [ -z "${ONLY:-}" ]; then
-	for t in tests/cli/[0-9]*.sh; do
+	for t in tests/cli/${TESTS:-[0-9]*}.sh; do
 		[ -f "$t" ] || continue
 		name="cli/$(basename "$t" .sh)"
 		log="$OUT/$(basename "$t" .sh).log"

@@ -50,6 +50,11 @@ t_eq "drift read -> destructive recorded" "$(python3 -c 'import json,sys; c=[x f
 t_ok "changes table" "$M" --db "$DB" changes --since 1d
 t_grep "table shows the risk delta" "read/low -> destructive/critical" "$T_DIR/out"
 t_fail "bad --since" 2 "$M" --db "$DB" changes --since yesterday
+t_ok "--since an RFC 3339 time before the import" "$M" --db "$DB" --json changes --since 2020-01-01T00:00:00Z
+t_eq "sees the change" "$(python3 -c 'import json,sys; print(sum(x["kind"]=="changed" for x in json.load(open(sys.argv[1]))["changes"]))' "$T_DIR/out")" 1
+t_ok "--since a date after it" "$M" --db "$DB" --json changes --since 2099-01-01
+t_eq "sees nothing" "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["changes"]))' "$T_DIR/out")" 0
+t_fail "impossible date" 2 "$M" --db "$DB" changes --since 2026-02-30
 t_ok "servers shows grades" "$M" --db "$DB" --json servers
 t_eq "grades present" "$(python3 -c 'import json,sys; print(sorted((s["name"], s["grade"]) for s in json.load(open(sys.argv[1]))["servers"])[0])' "$T_DIR/out")" "('aws-omics', 'E')"
 t_done

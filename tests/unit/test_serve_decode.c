@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "server/decode.h"
+#include "util/parse.h"
 #include "server/server.h"
 #include "t.h"
 

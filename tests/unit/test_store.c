@@ -121,7 +121,7 @@ TEST(changes_are_recorded_per_tool)
 	CHECK_INT(res.removed, 1);
 	CHECK_INT(res.changed, 1);
 	CHECK_INT(count(st, "SELECT count(*) FROM tools WHERE removed_at IS NULL"), 2);
-	ch = store_changes(st, 0, NULL, &eb);
+	ch = store_changes(st, 0, NULL, 0, &eb);
 	CHECK(ch != NULL);
 	{
 		char *s = json_dumps(ch, JSON_COMPACT);
