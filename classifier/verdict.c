@@ -4,10 +4,13 @@
  * are fixed here and nowhere else.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "classifier/verdict.h"
+#include "util/buf.h"
+#include "util/json.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -143,6 +146,98 @@ verdict_to_json(const struct verdict *v)
 	json_object_set_new(o, "evidence", evidence);
 	json_object_set_new(o, "rationale", str_or_empty(v->rationale));
 	return o;
+}
+
+/* The largest verdict text: evidence matches and rationale are capped by
+   the classifier far below this. */
+#define VERDICT_TEXT_MAX (4u << 20)
+
+/* Append "key": with a leading comma unless first. */
+static void
+put_key(struct buf *b, const char *key, bool first)
+{
+	if (!first)
+		buf_putc(b, ',');
+	buf_putc(b, '"');
+	buf_puts(b, key);
+	buf_puts(b, "\":");
+}
+
+static void
+put_str(struct buf *b, const char *key, const char *s, bool first)
+{
+	put_key(b, key, first);
+	json_buf_string(b, s ? s : "");
+}
+
+char *
+verdict_to_text(const struct verdict *v)
+{
+	struct buf b = BUF_INIT(VERDICT_TEXT_MAX);
+	unsigned i;
+	size_t k;
+	bool first;
+	char *out;
+
+	buf_putc(&b, '{');
+	put_str(&b, "category", category_name(v->category), true);
+	put_str(&b, "risk", risk_name(v->risk), false);
+	put_key(&b, "score", false);
+	buf_printf(&b, "%d", v->score);
+	put_key(&b, "confidence", false);
+	json_buf_real(&b, round(v->confidence * 100.0) / 100.0);
+	put_key(&b, "traits", false);
+	buf_putc(&b, '[');
+	for (i = 0, first = true; i < TRAIT__COUNT; i++) {
+		if (!(v->traits & (1u << i)))
+			continue;
+		if (!first)
+			buf_putc(&b, ',');
+		json_buf_string(&b, trait_names[i]);
+		first = false;
+	}
+	buf_puts(&b, "]");
+	put_key(&b, "findings", false);
+	buf_putc(&b, '[');
+	for (k = 0; k < v->nfindings; k++) {
+		const struct finding *f = &v->findings[k];
+
+		buf_puts(&b, k ? ",{" : "{");
+		put_str(&b, "rule", f->rule, true);
+		put_str(&b, "severity", risk_name(f->severity), false);
+		put_str(&b, "field", f->field, false);
+		put_str(&b, "match", f->match, false);
+		buf_putc(&b, '}');
+	}
+	buf_putc(&b, ']');
+	put_key(&b, "evidence", false);
+	buf_putc(&b, '[');
+	for (k = 0; k < v->nevidence; k++) {
+		const struct evidence *e = &v->evidence[k];
+
+		buf_puts(&b, k ? ",{" : "{");
+		put_str(&b, "rule", e->rule, true);
+		put_str(&b, "field", e->field, false);
+		put_str(&b, "match", e->match, false);
+		put_key(&b, "weight", false);
+		buf_printf(&b, "%d", e->weight);
+		buf_putc(&b, '}');
+	}
+	buf_putc(&b, ']');
+	put_str(&b, "rationale", v->rationale, false);
+	buf_putc(&b, '}');
+	if (b.toobig) {
+		/* Cannot happen with the classifier's caps; the tree encoder
+		   is the fallback that always works. */
+		json_t *j = verdict_to_json(v);
+
+		buf_release(&b);
+		out = json_dumps(j, JSON_COMPACT);
+		json_decref(j);
+		return out;
+	}
+	out = b.data;
+	return out;
 }
 
 /* o[key] as a string or an error naming the key. */

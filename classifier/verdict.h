@@ -97,6 +97,14 @@ int trait_parse(const char *s); /* returns the bit, or -1 */
  */
 json_t *verdict_to_json(const struct verdict *v);
 
+/*
+ * The same JSON as compact text (new string, caller frees): byte for byte
+ * what json_dumps(verdict_to_json(v), JSON_COMPACT) gives, written
+ * directly, without building the JSON tree.  This is what the database
+ * stores; it is the hot path of an import.
+ */
+char *verdict_to_text(const struct verdict *v);
+
 /* Rebuild a verdict from verdict_to_json()'s output into *out. */
 int verdict_from_json(const json_t *j, struct verdict *out, struct errbuf *eb);
 

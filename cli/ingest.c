@@ -281,7 +281,7 @@ struct slot {
 	bool skip;          /* the catalog already holds these bytes */
 	bool failed;
 	struct manifest m;
-	json_t **verdicts;  /* per tool, new or NULL */
+	struct verdict_row *verdicts; /* per tool; json NULL where none */
 	char key[SHA256_HEX_LEN + 1];
 	struct errbuf eb;
 };
@@ -340,7 +340,7 @@ prepare(struct pipe *p, struct store *ro, struct classifier *c,
 			errbuf_clear(&sl->eb);
 			continue;
 		}
-		sl->verdicts[t] = verdict_to_json(&v);
+		verdict_row_fill(&sl->verdicts[t], &v);
 		verdict_release(&v);
 	}
 }
@@ -351,7 +351,7 @@ slot_clear(struct slot *sl)
 	size_t t;
 
 	for (t = 0; sl->verdicts && t < sl->m.ntools; t++)
-		json_decref(sl->verdicts[t]);
+		verdict_row_release(&sl->verdicts[t]);
 	free(sl->verdicts);
 	manifest_release(&sl->m);
 	memset(sl, 0, sizeof(*sl));
@@ -503,18 +503,18 @@ static int
 classify_one(void *arg, const char *hash, const json_t *def)
 {
 	struct classify_ctx *cx = arg;
+	struct verdict_row row;
 	struct verdict v;
-	json_t *j;
 	int r;
 
 	if (classify_tool(cx->c, def, &v, cx->eb) < 0) {
 		errbuf_prefix(cx->eb, "definition %s", hash);
 		return -1;
 	}
-	j = verdict_to_json(&v);
+	verdict_row_fill(&row, &v);
 	r = store_put_verdict(cx->ing->st, hash, rules_version(cx->ing->rules),
-			      j, cx->eb);
-	json_decref(j);
+			      &row, cx->eb);
+	verdict_row_release(&row);
 	verdict_release(&v);
 	if (r < 0)
 		return -1;

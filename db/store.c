@@ -4,6 +4,7 @@
  * single IMMEDIATE transaction so a crash leaves either the old or the new
  * tool list, never a mix.
  */
+#include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -801,29 +802,40 @@ set_good(struct store *st, int64_t id, const struct manifest *m,
 	return step_done(st, s, eb, "cannot update server");
 }
 
+void
+verdict_row_fill(struct verdict_row *r, const struct verdict *v)
+{
+	r->category = category_name(v->category);
+	r->risk = risk_name(v->risk);
+	r->score = v->score;
+	r->confidence = round(v->confidence * 100.0) / 100.0;
+	r->json = verdict_to_text(v);
+}
+
+void
+verdict_row_release(struct verdict_row *r)
+{
+	free(r->json);
+	r->json = NULL;
+}
+
 /* Store a verdict computed ahead of time for a definition row. */
 static int
 put_verdict_id(struct store *st, int64_t def_id, const char *rules_version,
-	       const json_t *v, struct errbuf *eb)
+	       const struct verdict_row *r, struct errbuf *eb)
 {
 	sqlite3_stmt *s = stmt(st, Q_VERDICT_PUT_ID, eb);
-	char *js;
-	int ret;
 
 	if (!s)
 		return -1;
-	js = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	sqlite3_bind_int64(s, 1, def_id);
 	bind_text(s, 2, rules_version);
-	bind_text(s, 3, json_get_str(v, "category"));
-	bind_text(s, 4, json_get_str(v, "risk"));
-	sqlite3_bind_int64(s, 5, json_integer_value(json_object_get(v, "score")));
-	sqlite3_bind_double(s, 6,
-			    json_number_value(json_object_get(v, "confidence")));
-	bind_text(s, 7, js);
-	ret = step_done(st, s, eb, "cannot store verdict");
-	free(js);
-	return ret;
+	bind_text(s, 3, r->category);
+	bind_text(s, 4, r->risk);
+	sqlite3_bind_int64(s, 5, r->score);
+	sqlite3_bind_double(s, 6, r->confidence);
+	bind_text(s, 7, r->json);
+	return step_done(st, s, eb, "cannot store verdict");
 }
 
 bool
@@ -863,9 +875,9 @@ write_tools(struct store *st, int64_t run, int64_t id, bool had_manifest,
 
 		if (put_definition(st, t, &words, &def_id, eb) < 0)
 			goto out;
-		if (pv && pv->verdicts[i] &&
+		if (pv && pv->rows[i].json &&
 		    put_verdict_id(st, def_id, pv->rules_version,
-				   pv->verdicts[i], eb) < 0)
+				   &pv->rows[i], eb) < 0)
 			goto out;
 		key.name = (char *)t->name;
 		o = nold ? bsearch(&key, old, nold, sizeof(*old),
@@ -1047,7 +1059,7 @@ out:
 
 int
 store_put_verdict(struct store *st, const char *hash,
-		  const char *rules_version, const json_t *v,
+		  const char *rules_version, const struct verdict_row *r,
 		  struct errbuf *eb)
 {
 	sqlite3_stmt *s = stmt(st, Q_DEF_ID, eb);
@@ -1064,7 +1076,7 @@ store_put_verdict(struct store *st, const char *hash,
 		errbuf_set(eb, "cannot store verdict: no definition %s", hash);
 		return -1;
 	}
-	return put_verdict_id(st, def_id, rules_version, v, eb);
+	return put_verdict_id(st, def_id, rules_version, r, eb);
 }
 
 struct sqlite3_stmt *

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "classifier/verdict.h"
 #include "crawler/manifest.h"
 #include "util/errbuf.h"
 
@@ -115,11 +116,28 @@ int store_put_manifest(struct store *st, int64_t run,
 		       const char *source_key, bool touch,
 		       struct put_result *res, struct errbuf *eb);
 
-/* Verdicts computed before the write, one per manifest tool (NULL where
-   none), all under rules_version; borrowed. */
+/*
+ * A verdict ready to store: the columns the store indexes and the JSON
+ * text it keeps.  Filled where the verdict is computed (a worker thread),
+ * so the writer only binds values.
+ */
+struct verdict_row {
+	const char *category; /* category_name(); static */
+	const char *risk;     /* risk_name(); static */
+	int score;
+	double confidence;    /* rounded to two decimals, as in the JSON */
+	char *json;           /* verdict_to_text(); owned; NULL: no verdict */
+};
+
+/* Fill r from v; r->json is new (verdict_row_release frees it). */
+void verdict_row_fill(struct verdict_row *r, const struct verdict *v);
+void verdict_row_release(struct verdict_row *r);
+
+/* Verdicts computed before the write, one row per manifest tool (json
+   NULL where none), all under rules_version; borrowed. */
 struct put_verdicts {
 	const char *rules_version;
-	json_t *const *verdicts;
+	const struct verdict_row *rows;
 };
 
 /*
@@ -168,9 +186,9 @@ int store_begin(struct store *st, struct errbuf *eb);
 int store_commit(struct store *st, struct errbuf *eb);
 void store_rollback(struct store *st);
 
-/* Store the verdict JSON (verdict_to_json shape) of a definition. */
+/* Store the verdict of the definition with this hash. */
 int store_put_verdict(struct store *st, const char *hash,
-		      const char *rules_version, const json_t *verdict,
+		      const char *rules_version, const struct verdict_row *r,
 		      struct errbuf *eb);
 
 /*

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/buf.h"
 #include "util/errbuf.h"
 
 /*
@@ -26,6 +27,22 @@ json_t *json_load_strict(const char *data, size_t len, struct errbuf *eb);
  * unencodable.
  */
 char *json_canonical(const json_t *j);
+
+/*
+ * Append s as a JSON string, escaped exactly as jansson's json_dumps()
+ * escapes it with no flags: '"', '\\' and the C0 controls, the short forms
+ * where JSON has them; everything else, UTF-8 included, as is.  A string
+ * that is not valid UTF-8 is written as "" (jansson would refuse it).  -1
+ * when b is full.
+ */
+int json_buf_string(struct buf *b, const char *s);
+
+/*
+ * Append a real as jansson's json_dumps() writes it with no precision flag:
+ * "%.17g", ".0" added to an integral value, the exponent without '+' or
+ * leading zeros.  -1 when b is full or the value is not finite.
+ */
+int json_buf_real(struct buf *b, double v);
 
 /* o[key] if it is a string, else NULL (borrowed). */
 const char *json_get_str(const json_t *o, const char *key);

@@ -330,6 +330,55 @@ TEST(verdict_json_round_trip)
 	verdict_release(&back);
 }
 
+/* The direct encoder writes the tree encoder's bytes for every labelled
+   tool (real servers, poisoning cases with odd characters, look-alikes). */
+TEST(verdict_text_is_the_compact_json)
+{
+	static const char *const files[] = { "tests/data/eval/real.jsonl",
+					     "tests/data/eval/synthetic.jsonl" };
+	char line[1 << 16];
+	size_t f;
+	int n = 0, bad = 0;
+
+	run("{\"name\":\"x\"}");
+	for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		FILE *fp = fopen(files[f], "r");
+
+		CHECK(fp != NULL);
+		while (fp && fgets(line, sizeof(line), fp)) {
+			struct errbuf eb = ERRBUF_INIT;
+			json_t *row = json_loads(line, 0, NULL), *j;
+			struct verdict w;
+			char *want, *got;
+
+			if (!row || classify_tool(cl, json_object_get(row, "tool"),
+						  &w, &eb) < 0) {
+				json_decref(row);
+				continue;
+			}
+			j = verdict_to_json(&w);
+			want = json_dumps(j, JSON_COMPACT);
+			got = verdict_to_text(&w);
+			if (!got || strcmp(got, want) != 0) {
+				if (bad++ < 3)
+					T_FAIL("%s\n  got  %s\n  want %s",
+					       json_string_value(json_object_get(row, "id")),
+					       got ? got : "(null)", want);
+			}
+			n++;
+			free(want);
+			free(got);
+			json_decref(j);
+			verdict_release(&w);
+			json_decref(row);
+		}
+		if (fp)
+			fclose(fp);
+	}
+	CHECK(n > 800);
+	CHECK_INT(bad, 0);
+}
+
 TEST(zz_cleanup)
 {
 	verdict_release(&v);

@@ -189,8 +189,9 @@ TEST(verdicts_are_keyed_by_rules_version)
 	struct errbuf eb = ERRBUF_INIT;
 	struct put_result res;
 	int64_t run = store_run_begin(st, "test", NULL, &eb);
-	json_t *v = json_pack("{s:s,s:s,s:i,s:f}", "category", "read", "risk",
-			      "low", "score", 10, "confidence", 0.9);
+	char js[] = "{\"category\":\"read\",\"risk\":\"low\",\"score\":10,"
+		    "\"confidence\":0.9}";
+	struct verdict_row vr = { "read", "low", 10, 0.9, js }, *v = &vr;
 	int n = 0;
 
 	put(st, run, "s", "[{\"name\":\"a\"},{\"name\":\"b\"}]", &res);
@@ -203,7 +204,6 @@ TEST(verdicts_are_keyed_by_rules_version)
 		json_decref(srv);
 	}
 	CHECK_INT(count(st, "SELECT count(*) FROM verdicts"), 1);
-	json_decref(v);
 	(void)n;
 	store_free(st);
 	unlink(dbpath);

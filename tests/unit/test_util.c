@@ -99,3 +99,48 @@ TEST(canonical_json_sorts_keys)
 	CHECK(json_load_strict("{\"a\":1,\"a\":2}", 13, &eb) == NULL);
 	CHECK_CONTAINS(eb.msg, "duplicate");
 }
+
+/* json_buf_string and json_buf_real write what json_dumps would. */
+TEST(json_buf_writers_match_jansson)
+{
+	static const char *const strs[] = {
+		"", "plain", "quote \" and \\ backslash", "tab\tnl\ncr\r",
+		"\b\f\x01\x1f\x7f", "caf\xc3\xa9 \xe2\x80\xa8 \xf0\x9f\x90\xb3",
+		"</script> & 'x' /slash/",
+	};
+	static const double reals[] = { 0, 1, 0.75, 0.1, 0.6, 1e-5, 123456.5,
+					1e20, 2.5e-300, -0.07 };
+	size_t i;
+
+	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		struct buf b = BUF_INIT(1024);
+		json_t *j = json_string(strs[i]);
+		char *want = json_dumps(j, JSON_ENCODE_ANY);
+
+		CHECK_INT(json_buf_string(&b, strs[i]), 0);
+		CHECK_STR(buf_cstr(&b), want);
+		free(want);
+		json_decref(j);
+		buf_release(&b);
+	}
+	for (i = 0; i < sizeof(reals) / sizeof(reals[0]); i++) {
+		struct buf b = BUF_INIT(1024);
+		json_t *j = json_real(reals[i]);
+		char *want = json_dumps(j, JSON_ENCODE_ANY);
+
+		CHECK_INT(json_buf_real(&b, reals[i]), 0);
+		CHECK_STR(buf_cstr(&b), want);
+		free(want);
+		json_decref(j);
+		buf_release(&b);
+	}
+	{
+		/* Invalid UTF-8 cannot be a jansson string: written as "". */
+		struct buf b = BUF_INIT(16);
+
+		CHECK_INT(json_buf_string(&b, "a\xff"), 0);
+		CHECK_STR(buf_cstr(&b), "\"\"");
+		CHECK_INT(json_buf_string(&b, "0123456789abcdef"), -1);
+		buf_release(&b);
+	}
+}
