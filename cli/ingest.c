@@ -489,60 +489,211 @@ ingest_files(struct ingest *ing, char *const *paths,
 	return bad;
 }
 
-struct classify_ctx {
-	struct ingest *ing;
-	struct classifier *c;
-	struct errbuf *eb;
-	int pending; /* verdicts written in the open transaction */
-};
+/*
+ * The classification pass over definitions without a verdict: the new ones
+ * of a refresh, or every one after a rule change.  Rows are read in rounds
+ * of PENDING_ROUND; every thread (this one and up to PIPE_MAX_WORKERS more,
+ * started only once a round fills) parses and classifies items of the
+ * round, then this thread writes the round's verdicts in order.  The
+ * result is the one a single thread gives.
+ */
 
-/* Verdicts written per transaction while classifying. */
+/* Definitions per round. */
+#define PENDING_ROUND 1024
+/* Verdicts written per transaction. */
 #define INGEST_VERDICT_BATCH 2000
 
-static int
-classify_one(void *arg, const char *hash, const json_t *def)
-{
-	struct classify_ctx *cx = arg;
-	struct verdict_row row;
-	struct verdict v;
-	int r;
+struct pending_item {
+	char *hash;
+	char *json;             /* canonical definition text */
+	struct verdict_row row; /* json NULL until classified */
+	struct errbuf eb;       /* why it failed, when it did */
+};
 
-	if (classify_tool(cx->c, def, &v, cx->eb) < 0) {
-		errbuf_prefix(cx->eb, "definition %s", hash);
-		return -1;
+struct pending {
+	struct ingest *ing;
+	struct pending_item items[PENDING_ROUND];
+	size_t filled;     /* items queued by this thread */
+	size_t n;          /* items in the round handed out (under mu) */
+	size_t next;       /* next item to claim */
+	size_t done;       /* items finished */
+	unsigned round;    /* bumped when a round is handed out */
+	bool stop;
+	pthread_t tids[PIPE_MAX_WORKERS];
+	size_t nworkers;
+	bool started;      /* workers were started (or could not be) */
+	struct classifier *c; /* this thread's */
+	int uncommitted;   /* verdicts written in the open transaction */
+	struct errbuf *eb; /* where the pass reports failure */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void
+pending_classify(struct classifier *c, struct pending_item *it)
+{
+	json_t *def = json_loads(it->json, 0, NULL);
+	struct verdict v;
+
+	if (!def) {
+		errbuf_set(&it->eb, "definition %s: stored JSON is corrupt",
+			   it->hash);
+		return;
 	}
-	verdict_row_fill(&row, &v);
-	r = store_put_verdict(cx->ing->st, hash, rules_version(cx->ing->rules),
-			      &row, cx->eb);
-	verdict_row_release(&row);
-	verdict_release(&v);
-	if (r < 0)
-		return -1;
-	cx->ing->classified++;
-	if (++cx->pending >= INGEST_VERDICT_BATCH) {
-		cx->pending = 0;
-		if (store_commit(cx->ing->st, cx->eb) < 0 ||
-		    store_begin(cx->ing->st, cx->eb) < 0)
-			return -1;
+	if (classify_tool(c, def, &v, &it->eb) < 0) {
+		errbuf_prefix(&it->eb, "definition %s", it->hash);
+	} else {
+		verdict_row_fill(&it->row, &v);
+		verdict_release(&v);
 	}
-	return 0;
+	json_decref(def);
 }
 
-/*
- * Classify every definition that has no verdict under the current rule
- * set: the new ones of this run, or all of them after a rule change.
- */
+/* Claim and classify items of the current round until none is left. */
+static void
+pending_work(struct pending *p, struct classifier *c)
+{
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&p->mu);
+		if (p->next >= p->n) {
+			pthread_mutex_unlock(&p->mu);
+			return;
+		}
+		i = p->next++;
+		pthread_mutex_unlock(&p->mu);
+		pending_classify(c, &p->items[i]);
+		pthread_mutex_lock(&p->mu);
+		if (++p->done == p->n)
+			pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+}
+
+static void *
+pending_worker(void *arg)
+{
+	struct pending *p = arg;
+	struct classifier *c = classifier_new(p->ing->rules);
+	unsigned seen = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (!p->stop && p->round == seen)
+			pthread_cond_wait(&p->cv, &p->mu);
+		seen = p->round;
+		if (p->stop) {
+			pthread_mutex_unlock(&p->mu);
+			break;
+		}
+		pthread_mutex_unlock(&p->mu);
+		pending_work(p, c);
+	}
+	classifier_free(c);
+	return NULL;
+}
+
+static void
+pending_start_workers(struct pending *p)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t want = ncpu > 1 ? (size_t)ncpu - 1 : 0;
+
+	p->started = true;
+	if (want > PIPE_MAX_WORKERS)
+		want = PIPE_MAX_WORKERS;
+	for (p->nworkers = 0; p->nworkers < want; p->nworkers++)
+		if (pthread_create(&p->tids[p->nworkers], NULL,
+				   pending_worker, p) != 0)
+			break;
+}
+
+/* Classify the round on every thread, then write it in order. */
+static int
+pending_round(struct pending *p, struct errbuf *eb)
+{
+	struct ingest *ing = p->ing;
+	int ret = -1;
+	size_t i;
+
+	if (p->filled == PENDING_ROUND && !p->started)
+		pending_start_workers(p);
+	pthread_mutex_lock(&p->mu);
+	p->n = p->filled;
+	p->next = p->done = 0;
+	p->round++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	pending_work(p, p->c);
+	pthread_mutex_lock(&p->mu);
+	while (p->done < p->n)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+
+	for (i = 0; i < p->filled; i++) {
+		struct pending_item *it = &p->items[i];
+
+		if (!it->row.json) {
+			errbuf_set(eb, "%s", it->eb.msg);
+			goto out;
+		}
+		if (store_put_verdict(ing->st, it->hash, rules_version(ing->rules),
+				      &it->row, eb) < 0)
+			goto out;
+		ing->classified++;
+		if (++p->uncommitted >= INGEST_VERDICT_BATCH) {
+			p->uncommitted = 0;
+			if (store_commit(ing->st, eb) < 0 ||
+			    store_begin(ing->st, eb) < 0)
+				goto out;
+		}
+	}
+	ret = 0;
+out:
+	for (i = 0; i < p->filled; i++) {
+		free(p->items[i].hash);
+		free(p->items[i].json);
+		verdict_row_release(&p->items[i].row);
+		errbuf_clear(&p->items[i].eb);
+	}
+	p->filled = 0;
+	return ret;
+}
+
+/* store_each_unclassified's callback: queue the row, run full rounds. */
+static int
+pending_add(void *arg, const char *hash, const char *json)
+{
+	struct pending *p = arg;
+	struct pending_item *it = &p->items[p->filled++];
+
+	it->hash = xstrdup(hash);
+	it->json = xstrdup(json);
+	if (p->filled < PENDING_ROUND)
+		return 0;
+	return pending_round(p, p->eb);
+}
+
 int
 ingest_classify_pending(struct ingest *ing, struct errbuf *eb)
 {
-	struct classify_ctx cx = { ing, NULL, eb, 0 };
+	struct pending *p = xcalloc(1, sizeof(*p));
+	struct errbuf inner = ERRBUF_INIT;
 	int ret = -1;
+	size_t w;
 
-	cx.c = classifier_new(ing->rules);
+	p->ing = ing;
+	p->eb = &inner;
+	p->c = classifier_new(ing->rules);
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
 	if (store_begin(ing->st, eb) < 0)
 		goto out;
 	if (store_each_unclassified(ing->st, rules_version(ing->rules),
-				    classify_one, &cx, eb) < 0) {
+				    pending_add, p, &inner) < 0 ||
+	    (p->filled && pending_round(p, &inner) < 0)) {
+		errbuf_set(eb, "%s", inner.msg);
 		store_rollback(ing->st);
 		goto out;
 	}
@@ -550,7 +701,20 @@ ingest_classify_pending(struct ingest *ing, struct errbuf *eb)
 		goto out;
 	ret = 0;
 out:
-	classifier_free(cx.c);
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (w = 0; w < p->nworkers; w++)
+		pthread_join(p->tids[w], NULL);
+	for (w = 0; w < p->filled; w++) {
+		free(p->items[w].hash);
+		free(p->items[w].json);
+	}
+	classifier_free(p->c);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	free(p);
 	return ret;
 }
 

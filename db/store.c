@@ -1019,7 +1019,7 @@ out:
 int
 store_each_unclassified(struct store *st, const char *rules_version,
 			int (*fn)(void *ctx, const char *hash,
-				  const json_t *def),
+				  const char *json),
 			void *ctx, struct errbuf *eb)
 {
 	/* A separate statement: fn may write verdicts while we iterate. */
@@ -1035,16 +1035,8 @@ store_each_unclassified(struct store *st, const char *rules_version,
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *hash = (const char *)sqlite3_column_text(s, 0);
 		const char *js = (const char *)sqlite3_column_text(s, 1);
-		json_t *def = json_loads(js, 0, NULL);
 
-		if (!def) {
-			errbuf_set(eb, "definition %s: stored JSON is corrupt",
-				   hash);
-			goto out;
-		}
-		rc = fn(ctx, hash, def);
-		json_decref(def);
-		if (rc < 0)
+		if (fn(ctx, hash, js ? js : "") < 0)
 			goto out;
 	}
 	if (rc != SQLITE_DONE) {

@@ -164,13 +164,14 @@ int store_put_failure(struct store *st, const struct server_info *info,
 		      struct errbuf *eb);
 
 /*
- * Call fn for every definition with no verdict for rules_version, with the
- * definition's hash and JSON (borrowed for the call).  fn returns 0 to go
- * on, -1 to stop (the error then comes from fn's errbuf).
+ * Call fn for every definition with no verdict for rules_version, oldest
+ * first, with the definition's hash and canonical JSON text (both borrowed
+ * for the call).  fn may write verdicts meanwhile.  fn returns 0 to go on,
+ * -1 to stop (the error then comes from fn's errbuf).
  */
 int store_each_unclassified(struct store *st, const char *rules_version,
 			    int (*fn)(void *ctx, const char *hash,
-				      const json_t *def),
+				      const char *json),
 			    void *ctx, struct errbuf *eb);
 
 /*
