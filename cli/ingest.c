@@ -37,7 +37,7 @@ struct ingest {
 	int64_t run;       /* -1 until the first write */
 	struct rules *rules; /* the rule set new definitions are classified
 				with (borrowed from app) */
-	int classified;    /* definitions classified at the end */
+	int classified;    /* definitions classified in this run */
 	int files_skipped; /* unchanged files not even parsed */
 	long long flushed_ms; /* refresh: last commit (monotonic ms) */
 	struct run_stats stats;
@@ -159,6 +159,7 @@ count_put(struct ingest *ing, const struct put_result *res)
 	ing->stats.tools_added += res->added;
 	ing->stats.tools_removed += res->removed;
 	ing->stats.tools_changed += res->changed;
+	ing->classified += res->verdicts;
 }
 
 int

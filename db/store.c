@@ -717,10 +717,12 @@ name_words(const char *name, struct buf *out)
 	}
 }
 
-/* Store a definition once; *def_id gets its row id. */
+/* Store a definition once; *def_id gets its row id, *is_new whether this
+   call created it. */
 static int
 put_definition(struct store *st, const struct manifest_tool *t,
-	       struct buf *words, int64_t *def_id, struct errbuf *eb)
+	       struct buf *words, int64_t *def_id, bool *is_new,
+	       struct errbuf *eb)
 {
 	sqlite3_stmt *s = stmt(st, Q_DEF_INSERT, eb);
 	const char *desc = manifest_tool_description(t);
@@ -737,7 +739,8 @@ put_definition(struct store *st, const struct manifest_tool *t,
 			  SQLITE_STATIC);
 	if (step_done(st, s, eb, "cannot store definition") < 0)
 		return -1;
-	if (sqlite3_changes(st->db) == 0) {
+	*is_new = sqlite3_changes(st->db) != 0;
+	if (!*is_new) {
 		/* Already known, already indexed: just find its id. */
 		s = stmt(st, Q_DEF_ID, eb);
 		if (!s)
@@ -872,13 +875,19 @@ write_tools(struct store *st, int64_t run, int64_t id, bool had_manifest,
 	for (i = 0; i < m->ntools; i++) {
 		const struct manifest_tool *t = &m->tools[i];
 		int64_t def_id;
+		bool is_new;
 
-		if (put_definition(st, t, &words, &def_id, eb) < 0)
+		if (put_definition(st, t, &words, &def_id, &is_new, eb) < 0)
 			goto out;
-		if (pv && pv->rows[i].json &&
-		    put_verdict_id(st, def_id, pv->rules_version,
-				   &pv->rows[i], eb) < 0)
-			goto out;
+		/* Only with a definition this write created: a known one has
+		   its verdict already, or gets it in the pending pass, and
+		   another server of the batch may have stored it first. */
+		if (is_new && pv && pv->rows[i].json) {
+			if (put_verdict_id(st, def_id, pv->rules_version,
+					   &pv->rows[i], eb) < 0)
+				goto out;
+			res->verdicts++;
+		}
 		key.name = (char *)t->name;
 		o = nold ? bsearch(&key, old, nold, sizeof(*old),
 				   cmp_old_tool)

@@ -95,6 +95,7 @@ struct put_result {
 	int added;
 	int removed;
 	int changed;
+	int verdicts;    /* verdicts of new definitions stored with them */
 };
 
 /*
