@@ -86,6 +86,27 @@ static const char *const migrations[] = {
 	"  name, words, description,"
 	"  content='',"
 	"  tokenize='unicode61 remove_diacritics 2');",
+
+	/* 1 -> 2: verdicts become a rowid table.  A verdict row is most of a
+	   kilobyte of JSON; in a WITHOUT ROWID table rows that large fit
+	   three to a page and every insert moves them around the b-tree.
+	   Appended by rowid with a small unique index they pack densely. */
+	"CREATE TABLE verdicts_v2 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  def_id INTEGER NOT NULL REFERENCES definitions(id),"
+	"  rules_version TEXT NOT NULL,"
+	"  category TEXT NOT NULL,"
+	"  risk TEXT NOT NULL,"
+	"  score INTEGER NOT NULL,"
+	"  confidence REAL NOT NULL,"
+	"  json TEXT NOT NULL);"
+	"INSERT INTO verdicts_v2 (def_id, rules_version, category, risk, score,"
+	"  confidence, json)"
+	"  SELECT def_id, rules_version, category, risk, score, confidence, json"
+	"  FROM verdicts ORDER BY def_id, rules_version;"
+	"DROP TABLE verdicts;"
+	"ALTER TABLE verdicts_v2 RENAME TO verdicts;"
+	"CREATE UNIQUE INDEX verdicts_key ON verdicts(def_id, rules_version);",
 };
 
 int
@@ -94,8 +115,8 @@ schema_latest(void)
 	return (int)(sizeof(migrations) / sizeof(migrations[0]));
 }
 
-static int
-user_version(sqlite3 *db, int *v, struct errbuf *eb)
+int
+schema_version(sqlite3 *db, int *v, struct errbuf *eb)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
@@ -125,7 +146,7 @@ schema_migrate(sqlite3 *db, int readonly, struct errbuf *eb)
 	char *err = NULL;
 	int v, latest = schema_latest();
 
-	if (user_version(db, &v, eb) < 0)
+	if (schema_version(db, &v, eb) < 0)
 		return -1;
 	if (v > latest) {
 		errbuf_set(eb,
@@ -150,7 +171,7 @@ schema_migrate(sqlite3 *db, int readonly, struct errbuf *eb)
 		{
 			int now;
 
-			if (user_version(db, &now, eb) < 0) {
+			if (schema_version(db, &now, eb) < 0) {
 				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 				return -1;
 			}

@@ -12,6 +12,9 @@
 /* Highest schema version known to this binary. */
 int schema_latest(void);
 
+/* The schema version of db (PRAGMA user_version) into *v. */
+int schema_version(sqlite3 *db, int *v, struct errbuf *eb);
+
 /*
  * Bring db up to schema_latest().  Fails, touching nothing, when the file
  * is newer than this binary.  readonly only checks the version.

@@ -315,6 +315,32 @@ store_flush(struct store *st, struct errbuf *eb)
 	return 0;
 }
 
+/*
+ * A reader that finds the schema of an older mcprisk migrates it once
+ * through a short-lived read-write connection, so that upgrading the
+ * binary does not leave every query failing until something writes.
+ * Where the file cannot be written the reader's own check explains.
+ */
+static int
+migrate_for_reader(struct store *st, struct errbuf *eb)
+{
+	struct errbuf inner = ERRBUF_INIT;
+	sqlite3 *rw = NULL;
+	int v;
+
+	if (schema_version(st->db, &v, eb) < 0)
+		return -1;
+	if (v >= schema_latest())
+		return 0;
+	if (sqlite3_open_v2(st->path, &rw, SQLITE_OPEN_READWRITE, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_busy_timeout(rw, STORE_BUSY_TIMEOUT_MS);
+		schema_migrate(rw, 0, &inner);
+	}
+	sqlite3_close(rw);
+	return 0;
+}
+
 struct store *
 store_open(const char *path, int flags, struct errbuf *eb)
 {
@@ -361,6 +387,8 @@ store_open(const char *path, int flags, struct errbuf *eb)
 	     exec(st, "PRAGMA synchronous = NORMAL", eb) < 0 ||
 	     exec(st, "PRAGMA cache_size = -131072", eb) < 0 ||
 	     exec(st, "PRAGMA temp_store = MEMORY", eb) < 0))
+		goto fail_ctx;
+	if ((flags & STORE_READONLY) && migrate_for_reader(st, eb) < 0)
 		goto fail_ctx;
 	if (schema_migrate(st->db, flags & STORE_READONLY, eb) < 0)
 		goto fail_ctx;

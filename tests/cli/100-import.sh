@@ -70,4 +70,15 @@ cp "$DB" "$T_DIR/new.db"
 sqlite3 "$T_DIR/new.db" "PRAGMA user_version = 99"
 t_fail "newer schema refused" 3 "$M" --db "$T_DIR/new.db" servers
 t_grep "newer schema message" "newer than this mcprisk supports" "$T_DIR/err"
+
+# A catalog written by the first schema (tests/data/catalog-v1.db: omics
+# and docker-tools imported) is migrated by the first command that opens
+# it, even a read-only query, and keeps every verdict.
+cp "$ROOT/tests/data/catalog-v1.db" "$T_DIR/v1.db"
+t_ok "a query opens a schema-1 catalog" "$M" --db "$T_DIR/v1.db" --json risk CancelAHORunBatch
+t_eq "its verdict survived" "$(python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))["servers"][0]["verdict"]; print(v["category"], v["risk"])' "$T_DIR/out")" "destructive critical"
+t_eq "migrated to the current schema" "$(sqlite3 "$T_DIR/v1.db" "PRAGMA user_version")" 2
+t_eq "every verdict kept, integrity ok" "$(sqlite3 "$T_DIR/v1.db" "SELECT count(*) FROM verdicts; PRAGMA integrity_check" | tr '\n' ' ')" "6 ok "
+t_ok "re-importing its manifests" "$M" --db "$T_DIR/v1.db" import "$D/omics.json" "$D/docker-tools.json"
+t_grep "changes nothing after the migration" "2 servers ok \(2 unchanged\).*0 definitions classified" "$T_DIR/err"
 t_done
