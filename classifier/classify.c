@@ -74,7 +74,28 @@ struct classifier {
 	struct buf rat;                /* the rationale being built */
 	struct textref *sel;           /* per hit: where its strings are in
 					  strs, or not selected */
+	uint64_t *pf_state;            /* prefilter_eval() scratch for the
+					  document being scanned */
+	size_t pf_words;               /* its size in words */
+	struct buf fold;               /* that document, folded */
+	struct pfstat *pfs;            /* per rule: how its prefilter does */
 	uint8_t cc[256];               /* CC_* class of each byte */
+};
+
+/*
+ * A prefilter costs a few literal searches; on a rule whose gate words
+ * already make a match likely it rejects almost nothing.  Such a rule's
+ * prefilter is left out for a while and then tried again.  Verdicts do
+ * not depend on it: a prefilter only skips patterns that cannot match.
+ */
+#define PF_PROBE 64     /* evaluations per trial */
+#define PF_USEFUL 4     /* rejections a trial needs to keep it */
+#define PF_REST 1024    /* pattern runs without it after a failed trial */
+
+struct pfstat {
+	uint16_t evals;   /* evaluations in the current trial */
+	uint16_t rejects; /* of which rejected the pattern */
+	uint16_t rest;    /* runs left without the prefilter */
 };
 
 /* Byte classes for the one-pass document facts. */
@@ -145,6 +166,10 @@ classifier_new(const struct rules *rules)
 	buf_init(&c->strs, VERDICT_MAX_TEXT);
 	buf_init(&c->rat, VERDICT_MAX_TEXT);
 	c->sel = xcalloc(rules->nrules + 1, sizeof(*c->sel));
+	c->pf_words = prefilter_words(rules->pf);
+	c->pf_state = xcalloc(c->pf_words, sizeof(*c->pf_state));
+	c->pfs = xcalloc(rules->nrules + 1, sizeof(*c->pfs));
+	buf_init(&c->fold, CLASSIFY_MAX_SCHEMA + PREFILTER_SLACK);
 	for (i = 0; i < 256; i++) {
 		unsigned char ch = (unsigned char)i;
 
@@ -178,6 +203,9 @@ classifier_free(struct classifier *c)
 	buf_release(&c->strs);
 	buf_release(&c->rat);
 	free(c->sel);
+	free(c->pf_state);
+	free(c->pfs);
+	buf_release(&c->fold);
 	free(c->hits);
 	free(c->hitlist);
 	free(c->armed);
@@ -665,6 +693,37 @@ may_detect(const struct rule *ru, const struct docstat *st)
 	return true;
 }
 
+/*
+ * Whether rule ri's pattern may match d by its prefilter (true when the
+ * prefilter is resting).  *fold says whether c->fold holds d already.
+ */
+static bool
+pf_pass(struct classifier *c, uint32_t ri, const struct buf *d, int *fold)
+{
+	struct pfstat *ps = &c->pfs[ri];
+	bool ok;
+
+	if (ps->rest) {
+		ps->rest--;
+		return true;
+	}
+	if (*fold == 0) {
+		*fold = prefilter_fold(c->r->pf, buf_cstr(d), d->len, &c->fold,
+				       c->pf_state) ? 1 : -1;
+	}
+	if (*fold < 0)
+		return true;
+	ok = prefilter_eval(c->r->pf, c->r->rule[ri].pf, &c->fold,
+			    c->pf_state);
+	ps->rejects += !ok;
+	if (++ps->evals == PF_PROBE) {
+		if (ps->rejects < PF_USEFUL)
+			ps->rest = PF_REST;
+		ps->evals = ps->rejects = 0;
+	}
+	return ok;
+}
+
 /* Patterns and detectors of field f over its document. */
 static void
 match_scan(struct classifier *c, int f)
@@ -672,6 +731,7 @@ match_scan(struct classifier *c, int f)
 	const struct rules *r = c->r;
 	const struct buf *d = &c->doc[f];
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
+	int fold = 0; /* c->fold holds d: 0 not yet, 1 yes, -1 cannot */
 	size_t i;
 
 	for (i = 0; i < r->nscan[f]; i++) {
@@ -701,6 +761,9 @@ match_scan(struct classifier *c, int f)
 		/* A match-limit error counts as no match: the limits exist
 		   so that one hostile field cannot stall a whole crawl. */
 		if (d->len < ru->minlen)
+			continue;
+		/* Nor without the literals its condition names. */
+		if (ru->pf >= 0 && !pf_pass(c, ri, d, &fold))
 			continue;
 		/* Compiled with PCRE2_MATCH_INVALID_UTF, the JIT code copes
 		   with any bytes, so its direct entry needs no UTF check. */
