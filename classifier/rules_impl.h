@@ -137,16 +137,11 @@ struct rules {
 					 owned */
 };
 
-/* FNV-1a of a lowercase word, shared by the loader and the matcher. */
+/* The hash of a lowercase word, shared by the loader and the matcher. */
 static inline uint32_t
 rules_word_hash(const char *s, size_t n)
 {
-	uint32_t h = WORD_HASH_INIT;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = word_hash_step(h, (unsigned char)s[i]);
-	return h;
+	return word_hash(s, n);
 }
 
 /* The slot for word[0..n) whose rules_word_hash() is h, or NULL. */
