@@ -8,6 +8,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "classifier/classify.h"
 #include "classifier/rules_impl.h"
@@ -49,8 +52,6 @@ struct docstat {
 	bool done;      /* computed for this tool */
 	bool high;      /* a byte >= 0x80 */
 	bool esc;       /* an ESC byte */
-	size_t ws_run;  /* longest run of ASCII whitespace */
-	size_t b64_run; /* longest run of base64-alphabet bytes */
 };
 
 struct classifier {
@@ -74,15 +75,34 @@ struct classifier {
 	struct buf rat;                /* the rationale being built */
 	struct textref *sel;           /* per hit: where its strings are in
 					  strs, or not selected */
+	uint64_t *pf_state;            /* prefilter_eval() scratch for the
+					  document being scanned */
+	size_t pf_words;               /* its size in words */
+	struct buf fold;               /* that document, folded */
+	struct pfstat *pfs;            /* per rule: how its prefilter does */
 	uint8_t cc[256];               /* CC_* class of each byte */
+};
+
+/*
+ * A prefilter costs a few literal searches; on a rule whose gate words
+ * already make a match likely it rejects almost nothing.  Such a rule's
+ * prefilter is left out for a while and then tried again.  Verdicts do
+ * not depend on it: a prefilter only skips patterns that cannot match.
+ */
+#define PF_PROBE 64     /* evaluations per trial */
+#define PF_USEFUL 4     /* rejections a trial needs to keep it */
+#define PF_REST 1024    /* pattern runs without it after a failed trial */
+
+struct pfstat {
+	uint16_t evals;   /* evaluations in the current trial */
+	uint16_t rejects; /* of which rejected the pattern */
+	uint16_t rest;    /* runs left without the prefilter */
 };
 
 /* Byte classes for the one-pass document facts. */
 enum {
 	CC_SPACE = 1u << 0, /* ASCII whitespace */
 	CC_B64 = 1u << 1,   /* base64 (and base64url) alphabet */
-	CC_HIGH = 1u << 2,  /* >= 0x80 */
-	CC_ESC = 1u << 3,   /* ESC */
 };
 
 /* Most bytes of strings (rule ids, fields, matches, rationale) one verdict
@@ -145,13 +165,15 @@ classifier_new(const struct rules *rules)
 	buf_init(&c->strs, VERDICT_MAX_TEXT);
 	buf_init(&c->rat, VERDICT_MAX_TEXT);
 	c->sel = xcalloc(rules->nrules + 1, sizeof(*c->sel));
+	c->pf_words = prefilter_words(rules->pf);
+	c->pf_state = xcalloc(c->pf_words, sizeof(*c->pf_state));
+	c->pfs = xcalloc(rules->nrules + 1, sizeof(*c->pfs));
+	buf_init(&c->fold, CLASSIFY_MAX_SCHEMA + PREFILTER_SLACK);
 	for (i = 0; i < 256; i++) {
 		unsigned char ch = (unsigned char)i;
 
 		c->cc[i] = (uint8_t)((is_space_byte(ch) ? CC_SPACE : 0) |
-				     (b64_byte(ch) ? CC_B64 : 0) |
-				     (ch >= 0x80 ? CC_HIGH : 0) |
-				     (ch == 0x1b ? CC_ESC : 0));
+				     (b64_byte(ch) ? CC_B64 : 0));
 	}
 	c->hits = xcalloc(rules->nrules + 1, sizeof(*c->hits));
 	c->hitlist = xcalloc(rules->nrules + 1, sizeof(*c->hitlist));
@@ -178,6 +200,9 @@ classifier_free(struct classifier *c)
 	buf_release(&c->strs);
 	buf_release(&c->rat);
 	free(c->sel);
+	free(c->pf_state);
+	free(c->pfs);
+	buf_release(&c->fold);
 	free(c->hits);
 	free(c->hitlist);
 	free(c->armed);
@@ -622,47 +647,128 @@ detect(const struct rule *ru, const unsigned char *s, size_t len,
 	return false;
 }
 
+#if defined(__SSE2__)
+/* Whether s[0..len) has a byte >= 0x80, and an ESC: 16 bytes a step. */
 static void
-doc_stat(struct docstat *st, const uint8_t *cc, const unsigned char *s,
-	 size_t len)
+doc_stat(struct docstat *st, const unsigned char *s, size_t len)
 {
-	size_t i, ws = 0, b64 = 0, ws_max = 0, b64_max = 0;
-	unsigned any = 0;
+	const __m128i esc = _mm_set1_epi8(0x1b);
+	__m128i hi = _mm_setzero_si128(), es = _mm_setzero_si128();
+	unsigned tail_hi = 0, tail_esc = 0;
+	size_t i;
 
-	for (i = 0; i < len; i++) {
-		unsigned k = cc[s[i]];
+	for (i = 0; i + 16 <= len; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
 
-		any |= k;
-		ws = (k & CC_SPACE) ? ws + 1 : 0;
-		ws_max = ws > ws_max ? ws : ws_max;
-		b64 = (k & CC_B64) ? b64 + 1 : 0;
-		b64_max = b64 > b64_max ? b64 : b64_max;
+		hi = _mm_or_si128(hi, v);
+		es = _mm_or_si128(es, _mm_cmpeq_epi8(v, esc));
+	}
+	for (; i < len; i++) {
+		tail_hi |= s[i] >= 0x80;
+		tail_esc |= s[i] == 0x1b;
 	}
 	st->done = true;
-	st->high = (any & CC_HIGH) != 0;
-	st->esc = (any & CC_ESC) != 0;
-	st->ws_run = ws_max;
-	st->b64_run = b64_max;
+	st->high = tail_hi || _mm_movemask_epi8(hi);
+	st->esc = tail_esc || _mm_movemask_epi8(es);
+}
+#else
+static void
+doc_stat(struct docstat *st, const unsigned char *s, size_t len)
+{
+	size_t i;
+
+	st->high = st->esc = false;
+	for (i = 0; i < len; i++) {
+		st->high |= s[i] >= 0x80;
+		st->esc |= s[i] == 0x1b;
+	}
+	st->done = true;
+}
+#endif
+
+/*
+ * Whether s[0..len) has a run of at least min bytes of class k: any such
+ * run covers one of the bytes min-1, 2*min-1, ..., so only the runs
+ * through those are measured.
+ */
+static bool
+has_run(const uint8_t *cc, unsigned k, const unsigned char *s, size_t len,
+	size_t min)
+{
+	size_t j = min - 1, a, b;
+
+	if (min == 0)
+		return true;
+	while (j < len) {
+		if (!(cc[s[j]] & k)) {
+			j += min;
+			continue;
+		}
+		for (a = j; a > 0 && (cc[s[a - 1]] & k); a--)
+			;
+		for (b = j; b + 1 < len && (cc[s[b + 1]] & k); b++)
+			;
+		if (b - a + 1 >= min)
+			return true;
+		/* b + 1 is outside the class: a longer run starts later
+		   and covers b + min. */
+		j = b + min;
+	}
+	return false;
 }
 
-/* Whether a detector can fire on a document with these facts. */
+/* Whether a detector can fire on document s (facts in st). */
 static bool
-may_detect(const struct rule *ru, const struct docstat *st)
+may_detect(const struct classifier *c, const struct rule *ru,
+	   const struct docstat *st, const unsigned char *s, size_t len)
 {
+	size_t b64 = (size_t)(ru->param[0] < ru->param[1] ? ru->param[0]
+							  : ru->param[1]);
+
 	switch (ru->det) {
 	case DET_INVISIBLE:
 		return st->high;
 	case DET_ANSI:
 		return st->esc || st->high;
 	case DET_PADDING:
-		return st->ws_run >= (size_t)ru->param[0];
+		return has_run(c->cc, CC_SPACE, s, len, (size_t)ru->param[0]);
 	case DET_BLOB:
-		return st->b64_run >= (size_t)ru->param[0] ||
-		       st->b64_run >= (size_t)ru->param[1];
+		return has_run(c->cc, CC_B64, s, len, b64);
 	case DET__COUNT:
 		break;
 	}
 	return true;
+}
+
+/*
+ * Whether rule ri's pattern may match d by its prefilter (true when the
+ * prefilter is resting).  *fold says whether c->fold holds d already.
+ */
+static bool
+pf_pass(struct classifier *c, uint32_t ri, const struct buf *d, int *fold)
+{
+	struct pfstat *ps = &c->pfs[ri];
+	bool ok;
+
+	if (ps->rest) {
+		ps->rest--;
+		return true;
+	}
+	if (*fold == 0) {
+		*fold = prefilter_fold(c->r->pf, buf_cstr(d), d->len, &c->fold,
+				       c->pf_state) ? 1 : -1;
+	}
+	if (*fold < 0)
+		return true;
+	ok = prefilter_eval(c->r->pf, c->r->rule[ri].pf, &c->fold,
+			    c->pf_state);
+	ps->rejects += !ok;
+	if (++ps->evals == PF_PROBE) {
+		if (ps->rejects < PF_USEFUL)
+			ps->rest = PF_REST;
+		ps->evals = ps->rejects = 0;
+	}
+	return ok;
 }
 
 /* Patterns and detectors of field f over its document. */
@@ -672,6 +778,7 @@ match_scan(struct classifier *c, int f)
 	const struct rules *r = c->r;
 	const struct buf *d = &c->doc[f];
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
+	int fold = 0; /* c->fold holds d: 0 not yet, 1 yes, -1 cannot */
 	size_t i;
 
 	for (i = 0; i < r->nscan[f]; i++) {
@@ -687,10 +794,13 @@ match_scan(struct classifier *c, int f)
 			continue;
 		if (ru->kind == MATCH_DETECTOR) {
 			if (!c->stat[f].done)
-				doc_stat(&c->stat[f], c->cc,
+				doc_stat(&c->stat[f],
 					 (const unsigned char *)buf_cstr(d),
 					 d->len);
-			if (d->len && may_detect(ru, &c->stat[f]) &&
+			if (d->len &&
+			    may_detect(c, ru, &c->stat[f],
+				       (const unsigned char *)buf_cstr(d),
+				       d->len) &&
 			    detect(ru, (const unsigned char *)
 					     buf_cstr(d), d->len, &h)) {
 				record(c, ri, f, h.off, 0);
@@ -701,6 +811,9 @@ match_scan(struct classifier *c, int f)
 		/* A match-limit error counts as no match: the limits exist
 		   so that one hostile field cannot stall a whole crawl. */
 		if (d->len < ru->minlen)
+			continue;
+		/* Nor without the literals its condition names. */
+		if (ru->pf >= 0 && !pf_pass(c, ri, d, &fold))
 			continue;
 		/* Compiled with PCRE2_MATCH_INVALID_UTF, the JIT code copes
 		   with any bytes, so its direct entry needs no UTF check. */

@@ -96,6 +96,7 @@ rules_free(struct rules *r)
 	free(r->table);
 	free(r->version);
 	pcre2_match_context_free(r->mctx);
+	prefilter_free(r->pf);
 	free(r);
 }
 
@@ -283,8 +284,8 @@ parse_fields(const json_t *v, unsigned *out, const char *where,
 }
 
 static int
-parse_pattern(struct rule *ru, const json_t *pat, bool nocase,
-	      const char *where, struct errbuf *eb)
+parse_pattern(struct rules *r, struct rule *ru, const json_t *pat,
+	      bool nocase, const char *where, struct errbuf *eb)
 {
 	const char *s = json_string_value(pat), *why = NULL;
 	uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF |
@@ -325,6 +326,7 @@ parse_pattern(struct rule *ru, const json_t *pat, bool nocase,
 	ru->jit = pcre2_jit_compile(ru->re, PCRE2_JIT_COMPLETE) == 0;
 	if (pcre2_pattern_info(ru->re, PCRE2_INFO_MINLENGTH, &ru->minlen) != 0)
 		ru->minlen = 0;
+	ru->pf = prefilter_add(r->pf, s);
 	return 0;
 }
 
@@ -513,6 +515,7 @@ parse_rule(struct loader *ld, const json_t *rj, const char *file, size_t idx,
 	ru->id = xstrdup(id);
 	ru->file = file;
 	ru->category = -1;
+	ru->pf = -1;
 	r->nrules++; /* owned from here: rules_free releases it */
 
 	if (parse_fields(json_object_get(rj, "fields"), &ru->fields, where,
@@ -543,7 +546,7 @@ parse_rule(struct loader *ld, const json_t *rj, const char *file, size_t idx,
 			return -1;
 	} else if ((v = json_object_get(rj, "pattern"))) {
 		ru->kind = MATCH_PATTERN;
-		if (parse_pattern(ru, v,
+		if (parse_pattern(r, ru, v,
 				  !json_is_true(json_object_get(
 					  rj, "case_sensitive")),
 				  where, eb) < 0)
@@ -943,6 +946,7 @@ rules_load(const char *path, struct errbuf *eb)
 	bool ok = false;
 
 	ld.r = xcalloc(1, sizeof(*ld.r));
+	ld.r->pf = prefilter_new();
 	if (stat(path, &st) < 0) {
 		errbuf_set(eb, "cannot read rules '%s': no such file or "
 			       "directory", path);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "classifier/prefilter.h"
 #include "classifier/rules.h"
 #include "classifier/tokenize.h"
 #include "classifier/verdict.h"
@@ -62,6 +63,8 @@ struct rule {
 	bool jit;            /* re is JIT-compiled */
 	uint32_t minlen;     /* no subject shorter than this (characters,
 				so also bytes) can match re */
+	int pf;              /* condition in rules.pf that every match of
+				re satisfies, or -1: re always runs */
 	enum detector det;   /* MATCH_DETECTOR */
 	long param[DET_MAX_PARAMS]; /* detector thresholds (rules.c) */
 	int category;        /* enum category it weighs for, or -1 */
@@ -130,18 +133,15 @@ struct rules {
 	unsigned word_fields;         /* fields some word rule reads */
 	struct scoring sc;
 	pcre2_match_context *mctx;    /* match limits; owned */
+	struct prefilter *pf;         /* the patterns' literal conditions;
+					 owned */
 };
 
-/* FNV-1a of a lowercase word, shared by the loader and the matcher. */
+/* The hash of a lowercase word, shared by the loader and the matcher. */
 static inline uint32_t
 rules_word_hash(const char *s, size_t n)
 {
-	uint32_t h = WORD_HASH_INIT;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = word_hash_step(h, (unsigned char)s[i]);
-	return h;
+	return word_hash(s, n);
 }
 
 /* The slot for word[0..n) whose rules_word_hash() is h, or NULL. */

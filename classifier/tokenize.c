@@ -96,11 +96,39 @@ struct cur {
 	unsigned upper, lower;
 	int last;            /* last ASCII letter, or 0 */
 	bool ascii;          /* a run of ASCII letters and digits */
-	uint32_t hash;       /* word_hash_step() over the lowercase bytes */
 };
 
-/* ASCII letters and digits, for the text fast path. */
-#define ALNUM(ch) (a_lower((ch) | 0x20) || a_digit(ch))
+/* Zero bytes kept after the word being built, for word_hash_padded(). */
+#define HASH_SLACK 8
+
+/* Byte classes for the text fast path: ASCII letters and digits. */
+enum {
+	TC_UPPER = 1u << 0, /* A-Z (the case bit is TC_UPPER << 5) */
+	TC_LOWER = 1u << 1, /* a-z */
+	TC_ALNUM = 1u << 2, /* A-Z, a-z, 0-9 */
+};
+
+#define TC_U (TC_UPPER | TC_ALNUM)
+#define TC_L (TC_LOWER | TC_ALNUM)
+static const uint8_t text_class[256] = {
+	['0'] = TC_ALNUM, ['1'] = TC_ALNUM, ['2'] = TC_ALNUM, ['3'] = TC_ALNUM,
+	['4'] = TC_ALNUM, ['5'] = TC_ALNUM, ['6'] = TC_ALNUM, ['7'] = TC_ALNUM,
+	['8'] = TC_ALNUM, ['9'] = TC_ALNUM,
+	['A'] = TC_U, ['B'] = TC_U, ['C'] = TC_U, ['D'] = TC_U, ['E'] = TC_U,
+	['F'] = TC_U, ['G'] = TC_U, ['H'] = TC_U, ['I'] = TC_U, ['J'] = TC_U,
+	['K'] = TC_U, ['L'] = TC_U, ['M'] = TC_U, ['N'] = TC_U, ['O'] = TC_U,
+	['P'] = TC_U, ['Q'] = TC_U, ['R'] = TC_U, ['S'] = TC_U, ['T'] = TC_U,
+	['U'] = TC_U, ['V'] = TC_U, ['W'] = TC_U, ['X'] = TC_U, ['Y'] = TC_U,
+	['Z'] = TC_U,
+	['a'] = TC_L, ['b'] = TC_L, ['c'] = TC_L, ['d'] = TC_L, ['e'] = TC_L,
+	['f'] = TC_L, ['g'] = TC_L, ['h'] = TC_L, ['i'] = TC_L, ['j'] = TC_L,
+	['k'] = TC_L, ['l'] = TC_L, ['m'] = TC_L, ['n'] = TC_L, ['o'] = TC_L,
+	['p'] = TC_L, ['q'] = TC_L, ['r'] = TC_L, ['s'] = TC_L, ['t'] = TC_L,
+	['u'] = TC_L, ['v'] = TC_L, ['w'] = TC_L, ['x'] = TC_L, ['y'] = TC_L,
+	['z'] = TC_L,
+};
+#undef TC_U
+#undef TC_L
 
 static void
 word_end(struct wordlist *wl, struct cur *c, uint16_t seg)
@@ -118,7 +146,8 @@ word_end(struct wordlist *wl, struct cur *c, uint16_t seg)
 	w->off = c->start;
 	w->len = c->end - c->start;
 	w->llen = (uint32_t)(wl->llen - w->loff);
-	w->hash = c->hash;
+	memset(wl->lower + wl->llen, 0, HASH_SLACK);
+	w->hash = word_hash_padded(wl->lower + w->loff, w->llen);
 	w->acronym = c->upper >= 2 &&
 		     (c->lower == 0 || (c->lower == 1 && c->last == 's'));
 	w->seg = seg;
@@ -133,7 +162,6 @@ word_start(struct wordlist *wl, struct cur *c, uint32_t at)
 	c->start = c->end = at;
 	c->upper = c->lower = 0;
 	c->last = 0;
-	c->hash = WORD_HASH_INIT;
 	if (wl->n == wl->cap) {
 		wl->cap = wl->cap ? wl->cap * 2 : 32;
 		wl->w = xreallocarray(wl->w, wl->cap, sizeof(*wl->w));
@@ -169,40 +197,44 @@ tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 	size_t i = 0;
 	int prev = 0;
 
-	lower_reserve(wl, 2 * len + 2);
+	lower_reserve(wl, 2 * len + 2 + HASH_SLACK);
 	while (i < len) {
 		uint32_t cp;
 		size_t n;
 
-		if (!(flags & TOKENIZE_CAMEL) && s[i] < 0x80 && ALNUM(s[i])) {
+		if (!(flags & TOKENIZE_CAMEL) && (text_class[s[i]] & TC_ALNUM)) {
 			/* Text: a whole ASCII run at once. */
-			uint32_t h;
 			char *lo;
 			size_t ll;
+			unsigned up = 0, low = 0;
 
 			if (c.open && !c.ascii)
 				word_end(wl, &c, seg);
 			if (!c.open)
 				word_start(wl, &c, (uint32_t)i);
 			c.ascii = true;
-			h = c.hash;
 			lo = wl->lower;
 			ll = wl->llen;
-			do {
-				int ch = s[i];
+			{
+				const unsigned char *p = s + i, *e = s + len;
+				char *q = lo + ll;
 
-				if (a_upper(ch)) {
-					c.upper++;
-					ch += 'a' - 'A';
-				} else if (a_lower(ch)) {
-					c.lower++;
-				}
-				lo[ll++] = (char)ch;
-				h = word_hash_step(h, (unsigned char)ch);
-				i++;
-			} while (i < len && s[i] < 0x80 && ALNUM(s[i]));
+				do {
+					unsigned ch = *p, k = text_class[ch];
+
+					if (!(k & TC_ALNUM))
+						break;
+					up += k & TC_UPPER;
+					low += (k & TC_LOWER) >> 1;
+					/* TC_UPPER << 5 is the case bit. */
+					*q++ = (char)(ch | (k & TC_UPPER) << 5);
+				} while (++p < e);
+				i = (size_t)(p - s);
+				ll = (size_t)(q - lo);
+			}
+			c.upper += up;
+			c.lower += low;
 			wl->llen = ll;
-			c.hash = h;
 			c.last = lo[ll - 1];
 			prev = s[i - 1];
 			c.end = (uint32_t)i;
@@ -232,7 +264,6 @@ tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 			}
 			c.last = ch;
 			wl->lower[wl->llen++] = (char)ch;
-			c.hash = word_hash_step(c.hash, (unsigned char)ch);
 			prev = s[i];
 			c.end = (uint32_t)++i;
 			continue;
@@ -249,7 +280,6 @@ tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 			c.lower++;
 			c.last = cp == 0x17f ? 's' : 'k';
 			wl->lower[wl->llen++] = (char)c.last;
-			c.hash = word_hash_step(c.hash, (unsigned char)c.last);
 			prev = c.last;
 			i += n;
 			c.end = (uint32_t)i;
@@ -281,12 +311,6 @@ tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 		c.ascii = false;
 		memcpy(wl->lower + wl->llen, s + i, n);
 		wl->llen += n;
-		{
-			size_t k;
-
-			for (k = 0; k < n; k++)
-				c.hash = word_hash_step(c.hash, s[i + k]);
-		}
 		prev = 0;
 		i += n;
 		c.end = (uint32_t)i;

@@ -9,17 +9,54 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /*
- * FNV-1a over a word's lowercase bytes: the tokenizer computes it while it
- * lowercases, the rule index (rules_impl.h) keys its table by it.
+ * The hash of a lowercase word, shared by the tokenizer and the rule
+ * index (rules_impl.h): eight bytes per multiply, the last chunk padded
+ * with zero bytes.  word_hash_padded() may be used when s[n..n+8) are
+ * readable zero bytes; both give the same value.
  */
-#define WORD_HASH_INIT 2166136261u
+#define WORD_HASH_MUL 0xff51afd7ed558ccdull
+
+static inline uint64_t
+word_hash_chunk(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * WORD_HASH_MUL;
+	return h ^ (h >> 32);
+}
 
 static inline uint32_t
-word_hash_step(uint32_t h, unsigned char ch)
+word_hash_padded(const char *s, size_t n)
 {
-	return (h ^ ch) * 16777619u;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, v;
+	size_t i;
+
+	for (i = 0; i < n; i += 8) {
+		memcpy(&v, s + i, sizeof(v));
+		h = word_hash_chunk(h, v);
+	}
+	return (uint32_t)h;
+}
+
+static inline uint32_t
+word_hash(const char *s, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, v;
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&v, s + i, sizeof(v));
+		h = word_hash_chunk(h, v);
+	}
+	if (i < n) {
+		char tail[8] = { 0 };
+
+		memcpy(tail, s + i, n - i);
+		memcpy(&v, tail, sizeof(v));
+		h = word_hash_chunk(h, v);
+	}
+	return (uint32_t)h;
 }
 
 /* One word: where it is in the source and in the lowercase copy. */

@@ -1,0 +1,854 @@
+/*
+ * Literal prefilters for the rule patterns: a small parser over the
+ * PCRE2 syntax the rules use derives, for each pattern, an AND/OR
+ * condition on lowercase literals that every match contains; one pass
+ * over a document finds which literals occur.  Whatever the parser does
+ * not understand makes the condition weaker (or absent), never stronger,
+ * so a false condition always means that PCRE2 would find no match.
+ */
+#include <stdlib.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "classifier/prefilter.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+/* Most strings in one exact set ("effects?" is two) before the analysis
+   falls back to separate literals. */
+#define PF_MAX_SET 16
+/* Longest literal kept; a longer one is cut (its prefix is as required). */
+#define PF_MAX_LIT 32
+/* Deepest group nesting analysed; deeper patterns get no prefilter. */
+#define PF_MAX_DEPTH 32
+/* Most distinct literals in a rule set (so the index fits 16 bits); past
+   it a literal reads as "always true", a weaker condition. */
+#define PF_MAX_LITS 4096
+/* A formula node standing for "always true". */
+#define PF_TRUE (-1)
+
+enum pf_op {
+	PF_LIT, /* a literal occurs */
+	PF_AND, /* every child holds */
+	PF_OR,  /* some child holds */
+};
+
+struct pf_node {
+	enum pf_op op;
+	uint32_t lit;   /* PF_LIT: literal index */
+	int *kids;      /* PF_AND, PF_OR: child nodes; owned */
+	size_t nkids;
+};
+
+struct pf_lit {
+	char s[PF_MAX_LIT + 1]; /* lowercase ASCII, NUL-terminated */
+	size_t len;
+	uint32_t node;          /* its PF_LIT node */
+};
+
+struct prefilter {
+	struct pf_node *node;   /* owned */
+	size_t nnode, capnode;
+	struct pf_lit *lit;     /* owned */
+	size_t nlit, caplit;
+};
+
+/* Zero bytes after a folded document, so that a 16-byte load at any
+   candidate position stays inside the buffer. */
+#define PF_SLACK PREFILTER_SLACK
+
+/* An exact set of strings: what a piece of pattern matches, completely. */
+struct strset {
+	char *s[PF_MAX_SET];
+	size_t len[PF_MAX_SET];
+	size_t n;
+};
+
+/*
+ * What the analysis knows about a piece of pattern: if exact, run holds
+ * every string it can match; otherwise every match satisfies node and
+ * ends with one of the strings of run (run = {""} when nothing is known
+ * about the end).
+ */
+struct info {
+	bool exact;
+	int node;
+	struct strset run;
+};
+
+struct parser {
+	struct prefilter *p;
+	const char *s;
+	size_t i, n;
+	bool fail;
+	int depth;
+};
+
+struct prefilter *
+prefilter_new(void)
+{
+	return xcalloc(1, sizeof(struct prefilter));
+}
+
+void
+prefilter_free(struct prefilter *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nnode; i++)
+		free(p->node[i].kids);
+	free(p->node);
+	free(p->lit);
+	free(p);
+}
+
+static int
+new_node(struct prefilter *p, enum pf_op op)
+{
+	struct pf_node *nd;
+
+	if (p->nnode == p->capnode) {
+		p->capnode = p->capnode ? p->capnode * 2 : 64;
+		p->node = xreallocarray(p->node, p->capnode, sizeof(*p->node));
+	}
+	nd = &p->node[p->nnode];
+	memset(nd, 0, sizeof(*nd));
+	nd->op = op;
+	return (int)p->nnode++;
+}
+
+/* The node of literal s[0..len) (len >= 1), shared between patterns. */
+static int
+lit_node(struct prefilter *p, const char *s, size_t len)
+{
+	struct pf_lit *l;
+	size_t i;
+	int nd;
+
+	if (len > PF_MAX_LIT)
+		len = PF_MAX_LIT;
+	for (i = 0; i < p->nlit; i++)
+		if (p->lit[i].len == len && memcmp(p->lit[i].s, s, len) == 0)
+			return (int)p->lit[i].node;
+	if (p->nlit >= PF_MAX_LITS)
+		return PF_TRUE;
+	if (p->nlit == p->caplit) {
+		p->caplit = p->caplit ? p->caplit * 2 : 64;
+		p->lit = xreallocarray(p->lit, p->caplit, sizeof(*p->lit));
+	}
+	nd = new_node(p, PF_LIT);
+	l = &p->lit[p->nlit];
+	memcpy(l->s, s, len);
+	l->s[len] = '\0';
+	l->len = len;
+	l->node = (uint32_t)nd;
+	p->node[nd].lit = (uint32_t)p->nlit++;
+	return nd;
+}
+
+static void
+add_kid(struct prefilter *p, int parent, int kid)
+{
+	struct pf_node *nd = &p->node[parent];
+
+	nd->kids = xreallocarray(nd->kids, nd->nkids + 1, sizeof(*nd->kids));
+	nd->kids[nd->nkids++] = kid;
+}
+
+/* a AND b, or a OR b, with PF_TRUE folded away and like nodes merged. */
+static int
+combine(struct prefilter *p, enum pf_op op, int a, int b)
+{
+	int nd, side[2] = { a, b };
+	size_t k, j;
+
+	if (a == PF_TRUE || b == PF_TRUE) {
+		if (op == PF_OR)
+			return PF_TRUE;
+		return a == PF_TRUE ? b : a;
+	}
+	nd = new_node(p, op);
+	for (k = 0; k < 2; k++) {
+		if (p->node[side[k]].op == op) {
+			for (j = 0; j < p->node[side[k]].nkids; j++)
+				add_kid(p, nd, p->node[side[k]].kids[j]);
+		} else {
+			add_kid(p, nd, side[k]);
+		}
+	}
+	return nd;
+}
+
+static void
+set_clear(struct strset *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		free(st->s[i]);
+	st->n = 0;
+}
+
+static void
+set_add(struct strset *st, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		if (st->len[i] == len && memcmp(st->s[i], s, len) == 0)
+			return;
+	st->s[st->n] = xstrndup(s, len);
+	st->len[st->n++] = len;
+}
+
+static void
+set_one(struct strset *st, const char *s, size_t len)
+{
+	set_clear(st);
+	set_add(st, s, len);
+}
+
+/* The condition "one of the strings occurs"; true when one is empty. */
+static int
+set_node(struct prefilter *p, const struct strset *st)
+{
+	int nd = -2;
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		if (st->len[i] == 0)
+			return PF_TRUE;
+	for (i = 0; i < st->n; i++) {
+		size_t j;
+		int l;
+
+		/* A string that contains another of the set adds nothing:
+		   "effects" occurs only where "effect" does. */
+		for (j = 0; j < st->n; j++)
+			if (j != i && st->len[j] <= st->len[i] &&
+			    (st->len[j] < st->len[i] || j < i) &&
+			    memmem(st->s[i], st->len[i], st->s[j], st->len[j]))
+				break;
+		if (j < st->n)
+			continue;
+		l = lit_node(p, st->s[i], st->len[i]);
+		nd = nd == -2 ? l : combine(p, PF_OR, nd, l);
+	}
+	return nd == -2 ? PF_TRUE : nd;
+}
+
+/* The whole condition of x: its node and its trailing strings. */
+static int
+info_node(struct prefilter *p, const struct info *x)
+{
+	return combine(p, PF_AND, x->node, set_node(p, &x->run));
+}
+
+static void
+info_init(struct info *x, bool exact)
+{
+	x->exact = exact;
+	x->node = PF_TRUE;
+	x->run.n = 0;
+	set_add(&x->run, "", 0);
+}
+
+/* Whether every string of a can be followed by every string of b. */
+static bool
+cross_fits(const struct strset *a, const struct strset *b)
+{
+	size_t i, j;
+
+	if (a->n * b->n > PF_MAX_SET)
+		return false;
+	for (i = 0; i < a->n; i++)
+		for (j = 0; j < b->n; j++)
+			if (a->len[i] + b->len[j] > PF_MAX_LIT)
+				return false;
+	return true;
+}
+
+/* acc followed by x (x is released). */
+static void
+concat(struct prefilter *p, struct info *acc, struct info *x)
+{
+	if (x->exact && cross_fits(&acc->run, &x->run)) {
+		struct strset out = { .n = 0 };
+		size_t i, j;
+
+		for (i = 0; i < acc->run.n; i++)
+			for (j = 0; j < x->run.n; j++) {
+				char b[2 * PF_MAX_LIT];
+
+				memcpy(b, acc->run.s[i], acc->run.len[i]);
+				memcpy(b + acc->run.len[i], x->run.s[j],
+				       x->run.len[j]);
+				set_add(&out, b, acc->run.len[i] + x->run.len[j]);
+			}
+		set_clear(&acc->run);
+		acc->run = out;
+		set_clear(&x->run);
+		return;
+	}
+	/* Adjacency is lost: keep both as separate requirements. */
+	acc->node = info_node(p, acc);
+	acc->exact = false;
+	set_clear(&acc->run);
+	if (x->exact) {
+		acc->run = x->run;
+	} else {
+		acc->node = combine(p, PF_AND, acc->node, x->node);
+		acc->run = x->run;
+	}
+	x->run.n = 0;
+}
+
+/* a or b into a (b is released). */
+static void
+alternate(struct prefilter *p, struct info *a, struct info *b)
+{
+	size_t i;
+
+	if (a->exact && b->exact && a->run.n + b->run.n <= PF_MAX_SET) {
+		for (i = 0; i < b->run.n; i++)
+			set_add(&a->run, b->run.s[i], b->run.len[i]);
+		set_clear(&b->run);
+		return;
+	}
+	a->node = combine(p, PF_OR, info_node(p, a), info_node(p, b));
+	a->exact = false;
+	set_one(&a->run, "", 0);
+	set_clear(&b->run);
+}
+
+/* Parse a quantifier at ps->i, if any: *min and *max (-1 = unbounded). */
+static bool
+quantifier(struct parser *ps, long *min, long *max)
+{
+	const char *s = ps->s;
+	size_t i = ps->i;
+
+	if (i >= ps->n)
+		return false;
+	if (s[i] == '?' || s[i] == '*' || s[i] == '+') {
+		*min = s[i] == '+';
+		*max = s[i] == '?' ? 1 : -1;
+		i++;
+	} else if (s[i] == '{') {
+		size_t j = i + 1;
+		long lo = 0, hi;
+
+		if (j >= ps->n || s[j] < '0' || s[j] > '9') {
+			ps->fail = true; /* a literal "{": not analysed */
+			return false;
+		}
+		while (j < ps->n && s[j] >= '0' && s[j] <= '9' && lo < 100000)
+			lo = lo * 10 + (s[j++] - '0');
+		hi = lo;
+		if (j < ps->n && s[j] == ',') {
+			j++;
+			hi = -1;
+			if (j < ps->n && s[j] >= '0' && s[j] <= '9') {
+				hi = 0;
+				while (j < ps->n && s[j] >= '0' && s[j] <= '9' &&
+				       hi < 100000)
+					hi = hi * 10 + (s[j++] - '0');
+			}
+		}
+		if (j >= ps->n || s[j] != '}') {
+			ps->fail = true;
+			return false;
+		}
+		*min = lo;
+		*max = hi;
+		i = j + 1;
+	} else {
+		return false;
+	}
+	/* Lazy and possessive forms match the same strings. */
+	if (i < ps->n && (s[i] == '?' || s[i] == '+'))
+		i++;
+	ps->i = i;
+	return true;
+}
+
+/* Skip a character class starting at "[". */
+static void
+skip_class(struct parser *ps)
+{
+	const char *s = ps->s;
+	size_t i = ps->i + 1;
+
+	if (i < ps->n && s[i] == '^')
+		i++;
+	if (i < ps->n && s[i] == ']')
+		i++;
+	while (i < ps->n && s[i] != ']') {
+		if (s[i] == '\\') {
+			if (i + 1 < ps->n && (s[i + 1] == 'Q' || s[i + 1] == 'E'))
+				ps->fail = true;
+			i += 2;
+			continue;
+		}
+		if (s[i] == '[' && i + 1 < ps->n &&
+		    (s[i + 1] == ':' || s[i + 1] == '.' || s[i + 1] == '=')) {
+			const char *end = strstr(s + i + 2, ":]");
+
+			if (!end || s[i + 1] != ':') {
+				ps->fail = true;
+				return;
+			}
+			i = (size_t)(end - s) + 2;
+			continue;
+		}
+		i++;
+	}
+	if (i >= ps->n)
+		ps->fail = true;
+	ps->i = i + 1;
+}
+
+static void parse_alt(struct parser *ps, struct info *out);
+
+/*
+ * One atom into *x: a literal character (exact), an assertion (exact
+ * empty string), a group, or anything matching an unknown character.
+ */
+static void
+parse_atom(struct parser *ps, struct info *x)
+{
+	const char *s = ps->s;
+	unsigned char c = (unsigned char)s[ps->i];
+
+	info_init(x, true);
+	if (c == '(') {
+		bool look = false;
+
+		ps->i++;
+		if (ps->i < ps->n && s[ps->i] == '?') {
+			if (ps->i + 1 < ps->n && s[ps->i + 1] == ':') {
+				ps->i += 2;
+			} else if (ps->i + 1 < ps->n &&
+				   (s[ps->i + 1] == '=' || s[ps->i + 1] == '!')) {
+				ps->i += 2;
+				look = true;
+			} else if (ps->i + 2 < ps->n && s[ps->i + 1] == '<' &&
+				   (s[ps->i + 2] == '=' || s[ps->i + 2] == '!')) {
+				ps->i += 3;
+				look = true;
+			} else {
+				/* Options, names, atomic groups, conditions,
+				   comments: not analysed. */
+				ps->fail = true;
+				return;
+			}
+		} else if (ps->i < ps->n && s[ps->i] == '*') {
+			ps->fail = true; /* (*VERB) */
+			return;
+		}
+		if (++ps->depth > PF_MAX_DEPTH) {
+			ps->fail = true;
+			return;
+		}
+		set_clear(&x->run);
+		parse_alt(ps, x);
+		ps->depth--;
+		if (ps->fail || ps->i >= ps->n || s[ps->i] != ')') {
+			ps->fail = true;
+			return;
+		}
+		ps->i++;
+		if (look) {
+			/* An assertion consumes nothing: what it looks at
+			   need not be in the match. */
+			set_clear(&x->run);
+			info_init(x, true);
+		}
+		return;
+	}
+	if (c == '[') {
+		skip_class(ps);
+		x->exact = false;
+		return;
+	}
+	if (c == '.') {
+		ps->i++;
+		x->exact = false;
+		return;
+	}
+	if (c == '^' || c == '$') {
+		ps->i++;
+		return;
+	}
+	if (c == '\\') {
+		unsigned char e = ps->i + 1 < ps->n ? (unsigned char)s[ps->i + 1]
+						    : 0;
+
+		ps->i += 2;
+		if (e && strchr("bBAzZG", e)) {
+			return; /* assertions */
+		}
+		if (e && strchr("dDsSwWhHvVNRX", e)) {
+			x->exact = false;
+			return;
+		}
+		if (e == 'p' || e == 'P') {
+			if (ps->i < ps->n && s[ps->i] == '{') {
+				while (ps->i < ps->n && s[ps->i] != '}')
+					ps->i++;
+				if (ps->i >= ps->n) {
+					ps->fail = true;
+					return;
+				}
+			}
+			ps->i++;
+			x->exact = false;
+			return;
+		}
+		if (e && e < 0x80 && !((e >= 'a' && e <= 'z') ||
+				       (e >= 'A' && e <= 'Z') ||
+				       (e >= '0' && e <= '9'))) {
+			set_one(&x->run, (const char *)&e, 1);
+			return; /* an escaped punctuation character */
+		}
+		/* Back references, \Q..\E, \K, code points, controls: not
+		   analysed. */
+		ps->fail = true;
+		return;
+	}
+	if (c == '*' || c == '+' || c == '?' || c == '{') {
+		ps->fail = true;
+		return;
+	}
+	if (c >= 0x80) {
+		/* A non-ASCII character: its caseless forms are not worked
+		   out here, so it stands for an unknown character. */
+		ps->i++;
+		while (ps->i < ps->n && ((unsigned char)s[ps->i] & 0xc0) == 0x80)
+			ps->i++;
+		x->exact = false;
+		return;
+	}
+	if (c >= 'A' && c <= 'Z')
+		c = (unsigned char)(c + 'a' - 'A');
+	set_one(&x->run, (const char *)&c, 1);
+	ps->i++;
+}
+
+/* An atom and its quantifier. */
+static void
+parse_item(struct parser *ps, struct info *x)
+{
+	long min, max;
+
+	parse_atom(ps, x);
+	if (ps->fail || !quantifier(ps, &min, &max))
+		return;
+	if (min == 1 && max == 1)
+		return;
+	if (min == 0) {
+		if (x->exact && max == 1 && x->run.n < PF_MAX_SET) {
+			set_add(&x->run, "", 0);
+			return;
+		}
+		set_clear(&x->run);
+		info_init(x, false);
+		return;
+	}
+	/* At least once: what one copy needs is needed, but the copies'
+	   joins are not worked out. */
+	x->node = info_node(ps->p, x);
+	x->exact = false;
+	set_one(&x->run, "", 0);
+}
+
+static void
+parse_seq(struct parser *ps, struct info *acc)
+{
+	info_init(acc, true);
+	while (!ps->fail && ps->i < ps->n && ps->s[ps->i] != '|' &&
+	       ps->s[ps->i] != ')') {
+		struct info x;
+
+		parse_item(ps, &x);
+		if (ps->fail) {
+			set_clear(&x.run);
+			return;
+		}
+		concat(ps->p, acc, &x);
+	}
+}
+
+static void
+parse_alt(struct parser *ps, struct info *out)
+{
+	parse_seq(ps, out);
+	while (!ps->fail && ps->i < ps->n && ps->s[ps->i] == '|') {
+		struct info b;
+
+		ps->i++;
+		parse_seq(ps, &b);
+		if (ps->fail) {
+			set_clear(&b.run);
+			return;
+		}
+		alternate(ps->p, out, &b);
+	}
+}
+
+int
+prefilter_add(struct prefilter *p, const char *pattern)
+{
+	struct parser ps = { p, pattern, 0, strlen(pattern), false, 0 };
+	struct info top;
+	int nd;
+
+	parse_alt(&ps, &top);
+	if (ps.fail || ps.i != ps.n) {
+		set_clear(&top.run);
+		return -1;
+	}
+	nd = info_node(p, &top);
+	set_clear(&top.run);
+	return nd == PF_TRUE ? -1 : nd;
+}
+
+/*
+ * The per-document state: which literals were looked for, which were
+ * found, then (for documents of PF_MAP_MIN bytes or more) a bit per
+ * two-byte sequence that occurs, so that most absent literals are known
+ * absent without a search.
+ */
+#define PF_MAP_WORDS 1024 /* 65536 bits */
+#define PF_MAP_MIN 64
+
+static size_t
+lit_words(const struct prefilter *p)
+{
+	return p->nlit / 64 + 1;
+}
+
+size_t
+prefilter_words(const struct prefilter *p)
+{
+	return 2 * lit_words(p) + 1 + PF_MAP_WORDS;
+}
+
+/*
+ * Lowercase ASCII in place and read U+017F and U+212A as "s" and "k",
+ * the two characters outside ASCII that PCRE2 matches caselessly with an
+ * ASCII letter; every other byte stays.  Returns the new length.
+ */
+#if defined(__SSE2__)
+/* Lowercase ASCII letters of s[0..n) in place; whether a byte 0xc5 or
+   0xe2 (the lead bytes of U+017F and U+212A) occurs. */
+static bool
+lower_ascii(unsigned char *s, size_t n)
+{
+	const __m128i a1 = _mm_set1_epi8('A' - 1), z1 = _mm_set1_epi8('Z' + 1),
+		      bit = _mm_set1_epi8(0x20),
+		      c5 = _mm_set1_epi8((char)0xc5),
+		      e2 = _mm_set1_epi8((char)0xe2);
+	__m128i lead = _mm_setzero_si128();
+	unsigned rest = 0;
+	size_t i;
+
+	for (i = 0; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(void *)(s + i));
+		/* Signed compares: bytes >= 0x80 are negative, never
+		   letters. */
+		__m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, a1),
+					   _mm_cmpgt_epi8(z1, v));
+
+		lead = _mm_or_si128(lead, _mm_or_si128(_mm_cmpeq_epi8(v, c5),
+						       _mm_cmpeq_epi8(v, e2)));
+		_mm_storeu_si128((__m128i *)(void *)(s + i),
+				 _mm_or_si128(v, _mm_and_si128(up, bit)));
+	}
+	for (; i < n; i++) {
+		rest |= (s[i] == 0xc5) | (s[i] == 0xe2);
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] = (unsigned char)(s[i] + 'a' - 'A');
+	}
+	return rest || _mm_movemask_epi8(lead);
+}
+#else
+static bool
+lower_ascii(unsigned char *s, size_t n)
+{
+	unsigned lead = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		lead |= (s[i] == 0xc5) | (s[i] == 0xe2);
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] = (unsigned char)(s[i] + 'a' - 'A');
+	}
+	return lead;
+}
+#endif
+
+static size_t
+fold(unsigned char *s, size_t n)
+{
+	size_t i, o = 0;
+
+	if (!lower_ascii(s, n))
+		return n;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = s[i];
+
+		if (ch == 0xc5 && i + 1 < n && s[i + 1] == 0xbf) {
+			ch = 's';
+			i++;
+		} else if (ch == 0xe2 && i + 2 < n && s[i + 1] == 0x84 &&
+			   s[i + 2] == 0xaa) {
+			ch = 'k';
+			i += 2;
+		}
+		s[o++] = ch;
+	}
+	return o;
+}
+
+bool
+prefilter_fold(const struct prefilter *p, const char *s, size_t n,
+	       struct buf *fb, uint64_t *state)
+{
+	static const char slack[PF_SLACK];
+	size_t w = lit_words(p), i;
+	uint64_t *map = state + 2 * w + 1;
+	const unsigned char *f;
+
+	memset(state, 0, (2 * w + 1) * sizeof(*state));
+	buf_reset(fb);
+	if (buf_append(fb, s, n) < 0 || buf_append(fb, slack, PF_SLACK) < 0) {
+		buf_reset(fb);
+		return false;
+	}
+	/* Folding only shrinks, so it works in place. */
+	fb->len = fold((unsigned char *)fb->data, n);
+	memset(fb->data + fb->len, 0, PF_SLACK);
+	if (fb->len < PF_MAP_MIN)
+		return true;
+	f = (const unsigned char *)fb->data;
+	memset(map, 0, PF_MAP_WORDS * sizeof(*map));
+	for (i = 0; i + 1 < fb->len; i++) {
+		unsigned bg = f[i] | (unsigned)f[i + 1] << 8;
+
+		map[bg >> 6] |= 1ull << (bg & 63);
+	}
+	state[2 * w] = 1;
+	return true;
+}
+
+/* Whether every two-byte sequence of l[0..len) occurs (map built). */
+static bool
+bigrams_present(const uint64_t *map, const char *l, size_t len)
+{
+	size_t k;
+
+	for (k = 0; k + 1 < len; k++) {
+		unsigned bg = (unsigned char)l[k] |
+			      (unsigned)(unsigned char)l[k + 1] << 8;
+
+		if (!(map[bg >> 6] & (1ull << (bg & 63))))
+			return false;
+	}
+	return true;
+}
+
+#if defined(__SSE2__)
+/*
+ * Whether l[0..len) (2 <= len <= PF_MAX_LIT) occurs in h[0..n), which is
+ * followed by PF_SLACK readable bytes: 16 candidate positions at a time
+ * whose first and last bytes both match, then a comparison of the rest.
+ */
+static bool
+find_lit(const unsigned char *h, size_t n, const char *l, size_t len)
+{
+	const __m128i first = _mm_set1_epi8(l[0]),
+		      last = _mm_set1_epi8(l[len - 1]);
+	size_t i;
+
+	for (i = 0; i + len <= n; i += 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(h + i)),
+			b = _mm_loadu_si128(
+				(const __m128i *)(const void *)(h + i + len - 1));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_and_si128(_mm_cmpeq_epi8(a, first),
+				      _mm_cmpeq_epi8(b, last)));
+
+		while (m) {
+			size_t k = i + (size_t)__builtin_ctz(m);
+
+			if (k + len <= n &&
+			    memcmp(h + k + 1, l + 1, len - 2) == 0)
+				return true;
+			m &= m - 1;
+		}
+	}
+	return false;
+}
+#else
+static bool
+find_lit(const unsigned char *h, size_t n, const char *l, size_t len)
+{
+	return memmem(h, n, l, len) != NULL;
+}
+#endif
+
+static bool
+eval_node(const struct prefilter *p, int id, const unsigned char *h,
+	  size_t n, uint64_t *state)
+{
+	const struct pf_node *nd = &p->node[id];
+	size_t i, w = lit_words(p);
+
+	switch (nd->op) {
+	case PF_LIT: {
+		const struct pf_lit *l = &p->lit[nd->lit];
+		uint64_t bit = 1ull << (nd->lit % 64);
+		bool hit;
+
+		if (state[nd->lit / 64] & bit)
+			return (state[w + nd->lit / 64] & bit) != 0;
+		if (l->len == 1)
+			hit = memchr(h, l->s[0], n) != NULL;
+		else if (state[2 * w] &&
+			 !bigrams_present(state + 2 * w + 1, l->s, l->len))
+			hit = false;
+		else
+			hit = find_lit(h, n, l->s, l->len);
+		state[nd->lit / 64] |= bit;
+		if (hit)
+			state[w + nd->lit / 64] |= bit;
+		return hit;
+	}
+	case PF_AND:
+		for (i = 0; i < nd->nkids; i++)
+			if (!eval_node(p, nd->kids[i], h, n, state))
+				return false;
+		return true;
+	case PF_OR:
+		for (i = 0; i < nd->nkids; i++)
+			if (eval_node(p, nd->kids[i], h, n, state))
+				return true;
+		return false;
+	}
+	return true;
+}
+
+bool
+prefilter_eval(const struct prefilter *p, int id, const struct buf *folded,
+	       uint64_t *state)
+{
+	if (id < 0)
+		return true;
+	return eval_node(p, id, (const unsigned char *)folded->data,
+			 folded->len, state);
+}

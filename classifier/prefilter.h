@@ -1,0 +1,60 @@
+/*
+ * Literal prefilters: from each PCRE2 pattern, a condition on literal
+ * substrings that every match must satisfy ("tool" and one of "must",
+ * "should", "shall"), checked over a document in one pass so that a
+ * pattern which cannot match is not run.  The condition is derived from
+ * the pattern alone, never from a rule's "requires" words, so skipping a
+ * pattern never changes what it would have matched.
+ */
+#ifndef MCPRISK_PREFILTER_H
+#define MCPRISK_PREFILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+struct prefilter;
+
+/* Bytes a fold buffer needs above the document it holds. */
+#define PREFILTER_SLACK 64
+
+/* A prefilter set with no patterns yet.  Never NULL. */
+struct prefilter *prefilter_new(void);
+
+/* Free a prefilter set; NULL is allowed. */
+void prefilter_free(struct prefilter *p);
+
+/*
+ * Derive the condition of pattern (a PCRE2 pattern compiled without
+ * PCRE2_EXTENDED) and add it to p.  Returns its id, or -1 when nothing
+ * useful can be said (a construct the analysis does not know, or a
+ * pattern that can match without any literal): then the pattern must
+ * always run.
+ */
+int prefilter_add(struct prefilter *p, const char *pattern);
+
+/* Number of 64-bit words of the scratch state for one document. */
+size_t prefilter_words(const struct prefilter *p);
+
+/*
+ * Prepare to check conditions over s[0..n): copy it into fold the way a
+ * caseless PCRE2 pattern compares ASCII (letters lowercase, U+017F and
+ * U+212A as "s" and "k"), followed by zero padding, and reset state
+ * (prefilter_words() words).  Returns false, and no condition may be
+ * checked, when fold's cap does not leave PREFILTER_SLACK bytes above n.
+ */
+bool prefilter_fold(const struct prefilter *p, const char *s, size_t n,
+		    struct buf *fold, uint64_t *state);
+
+/*
+ * Whether condition id (from prefilter_add; -1 is always true) holds for
+ * the document prefilter_fold() prepared in folded and state.  state
+ * remembers which literals were looked for, so that several conditions
+ * over one document search each literal once.
+ */
+bool prefilter_eval(const struct prefilter *p, int id,
+		    const struct buf *folded, uint64_t *state);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * Unit tests for classifier/prefilter: a condition is derived only from
+ * what every match must contain, so for each pattern here a text that
+ * PCRE2 matches must pass, and texts missing a required literal must not.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "classifier/prefilter.h"
+#include "tests/unit/t.h"
+
+/* Whether pattern's condition holds on text (and agrees with PCRE2). */
+static bool
+passes(const char *pattern, const char *text)
+{
+	struct prefilter *p = prefilter_new();
+	struct buf fold = BUF_INIT(1 << 16);
+	uint64_t *state;
+	pcre2_code *re;
+	pcre2_match_data *md;
+	PCRE2_SIZE off;
+	int id, err, rc;
+	bool ok;
+
+	id = prefilter_add(p, pattern);
+	state = calloc(prefilter_words(p), sizeof(*state));
+	CHECK(prefilter_fold(p, text, strlen(text), &fold, state));
+	ok = prefilter_eval(p, id, &fold, state);
+	re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+			   PCRE2_UTF | PCRE2_MATCH_INVALID_UTF |
+				   PCRE2_CASELESS | PCRE2_MULTILINE,
+			   &err, &off, NULL);
+	CHECK(re != NULL);
+	md = pcre2_match_data_create(1, NULL);
+	rc = pcre2_match(re, (PCRE2_SPTR)text, strlen(text), 0, 0, md, NULL);
+	if (rc >= 0 && !ok)
+		T_FAIL("'%s' matches '%s' but its condition fails", pattern,
+		       text);
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+	free(state);
+	buf_release(&fold);
+	prefilter_free(p);
+	return ok;
+}
+
+TEST(literals_and_alternatives)
+{
+	const char *pat = "\\b(?:the\\s{1,3})?[\\w-]{2,40}\\s{1,3}tool\\s{1,3}"
+			  "(?:must|should|shall)\\s{1,3}(?:send|use)\\b";
+
+	CHECK(passes(pat, "The audit tool must send a copy."));
+	CHECK(!passes(pat, "Use this tool to look up records."));
+	CHECK(!passes(pat, "The audit tool must be fast."));
+	CHECK(passes("effects?\\son", "side effects on"));
+	CHECK(!passes("effects?\\son", "side effect"));
+}
+
+TEST(caseless_forms)
+{
+	/* U+017F and U+212A match "s" and "k" caselessly. */
+	CHECK(passes("\\bmask\\b", "a MA\xc5\xbf\xe2\x84\xaa here"));
+	CHECK(passes("~/\\.ssh\\b", "read ~/.SSH now"));
+	CHECK(!passes("~/\\.ssh\\b", "read ~/ssh now"));
+}
+
+TEST(long_documents)
+{
+	char text[300];
+
+	/* Long enough for the two-byte map. */
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	memcpy(text + 250, "jailbreak", 9);
+	CHECK(passes("\\bjailbreak\\b", text));
+	memcpy(text + 250, "jailbreax", 9);
+	CHECK(!passes("\\bjailbreak\\b", text));
+}
+
+TEST(unknown_constructs_always_run)
+{
+	/* No condition: the pattern must run whatever the text. */
+	CHECK(passes("(?i)secret", "nothing"));
+	CHECK(passes("(a)\\1", "nothing"));
+	CHECK(passes("\\w+", "nothing"));
+	CHECK(passes("x{,3}", "nothing"));
+	CHECK(passes("caf\xc3\xa9", "CAF\xc3\x89"));
+}
