@@ -1,10 +1,13 @@
 /*
  * jansson helpers shared by every module that reads or writes JSON.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/json.h"
+#include "util/utf8.h"
 #include "util/banned.h"
 
 json_t *
@@ -36,10 +39,134 @@ int
 json_print(FILE *f, const json_t *j)
 {
 	if (json_dumpf(j, f, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY |
-			       JSON_REAL_PRECISION(10)) <
+			       JSON_REAL_PRECISION(JSON_PRINT_PRECISION)) <
 	    0)
 		return -1;
 	return fputc('\n', f) == EOF ? -1 : 0;
+}
+
+int
+json_put_string(struct buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0;
+	uint32_t cp;
+
+	if (buf_putc(b, '"') < 0)
+		return -1;
+	while (i < len) {
+		unsigned char c = p[i];
+		char esc[6] = { '\\', 0, '0', '0', 0, 0 };
+		size_t elen = 2, n;
+
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			i++;
+			continue;
+		}
+		if (c >= 0x80) {
+			/* Multibyte characters go out as they are, once they
+			   are known to be valid. */
+			if (!(n = utf8_decode(p + i, len - i, &cp)))
+				return -1;
+			i += n;
+			continue;
+		}
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			esc[1] = 'u';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			elen = 6;
+			break;
+		}
+		if (buf_append(b, s + run, i - run) < 0 ||
+		    buf_append(b, esc, elen) < 0)
+			return -1;
+		run = ++i;
+	}
+	if (buf_append(b, s + run, len - run) < 0 || buf_putc(b, '"') < 0)
+		return -1;
+	return 0;
+}
+
+/* Whether the number n bytes at tok (a real: it has '.' or an exponent)
+   is the same double once printed with precision significant digits. */
+static bool
+real_stable(const char *tok, size_t n, int precision)
+{
+	char in[64], out[64];
+	double d;
+
+	if (n >= sizeof(in))
+		return false;
+	memcpy(in, tok, n);
+	in[n] = '\0';
+	d = strtod(in, NULL);
+	/* jansson refuses reals that overflow when loading. */
+	if (!isfinite(d))
+		return false;
+	snprintf(out, sizeof(out), "%.*g", precision, d);
+	return strtod(out, NULL) == d;
+}
+
+static bool
+number_char(char c)
+{
+	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' ||
+	       c == 'e' || c == 'E';
+}
+
+/* Longest integer jansson is sure to load (json_int_t is long long). */
+#define INT_DIGITS_MAX 18
+
+bool
+json_text_reals_stable(const char *s, size_t len, int precision)
+{
+	const char *p = s, *end = s + len, *q;
+
+	/* A false alarm (an escaped backslash before "u0000") only costs
+	   the caller its slow path. */
+	if (memchr(s, '\0', len) || memmem(s, len, "\\u0000", 6))
+		return false;
+	while (p < end) {
+		if (*p == '"') {
+			/* Skip the string: its end is the first quote
+			   preceded by an even number of backslashes. */
+			for (q = p + 1;; q++) {
+				const char *bs;
+
+				q = memchr(q, '"', (size_t)(end - q));
+				if (!q)
+					return false;
+				for (bs = q; bs > p + 1 && bs[-1] == '\\'; bs--)
+					;
+				if ((q - bs) % 2 == 0)
+					break;
+			}
+			p = q + 1;
+		} else if (*p == '-' || (*p >= '0' && *p <= '9')) {
+			bool real = false;
+
+			for (q = p; q < end && number_char(*q); q++)
+				if (*q == '.' || *q == 'e' || *q == 'E')
+					real = true;
+			if (real ? !real_stable(p, (size_t)(q - p), precision)
+				 : q - p > INT_DIGITS_MAX)
+				return false;
+			p = q;
+		} else {
+			p++;
+		}
+	}
+	return true;
 }
 
 const char *

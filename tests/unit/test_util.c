@@ -99,3 +99,57 @@ TEST(canonical_json_sorts_keys)
 	CHECK(json_load_strict("{\"a\":1,\"a\":2}", 13, &eb) == NULL);
 	CHECK_CONTAINS(eb.msg, "duplicate");
 }
+
+/* json_put_string() must read back (jansson) as exactly its input. */
+TEST(json_put_string_round_trips)
+{
+	static const char *const cases[] = {
+		"plain", "", "q\"uo\\te/", "\x01\x1f\b\f\n\r\t\x7f",
+		"caf\xc3\xa9 \xe2\x80\xa8 \xf0\x9f\x98\x80 \xe2\x80\xae",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf b = BUF_INIT(1024);
+		json_t *j;
+
+		CHECK_INT(json_put_string(&b, cases[i], strlen(cases[i])), 0);
+		j = json_loads(buf_cstr(&b), JSON_DECODE_ANY, NULL);
+		CHECK(json_is_string(j));
+		CHECK_STR(json_string_value(j), cases[i]);
+		json_decref(j);
+		buf_release(&b);
+	}
+	{
+		struct buf b = BUF_INIT(1024);
+
+		CHECK_INT(json_put_string(&b, "a\0b", 3), 0);
+		CHECK_STR(buf_cstr(&b), "\"a\\u0000b\"");
+		buf_reset(&b);
+		CHECK_INT(json_put_string(&b, "bad \xff", 5), -1);
+		CHECK_INT(json_put_string(&b, "\xc0\xaf", 2), -1);
+		buf_release(&b);
+	}
+	{
+		struct buf b = BUF_INIT(4);
+
+		CHECK_INT(json_put_string(&b, "toolong", 7), -1);
+		CHECK(b.toobig);
+		buf_release(&b);
+	}
+}
+
+TEST(json_text_reals_stable_finds_rounded_reals)
+{
+#define STABLE(s) json_text_reals_stable((s), strlen(s), 10)
+	CHECK(STABLE("{\"a\":1,\"b\":[true,false,null],\"c\":\"1.23456789012345\"}"));
+	CHECK(STABLE("{\"confidence\":0.69999999999999996,\"x\":1.0,\"y\":-2.5e-07}"));
+	CHECK(STABLE("{\"k\\\"1.234567890123\":\"\\\\\",\"v\":3}"));
+	CHECK(!STABLE("{\"minimum\":0.1234567890123}"));
+	CHECK(!STABLE("{\"a\":\"x\\\"\",\"b\":1.2345678901234e+30}"));
+	CHECK(!STABLE("{\"big\":123456789012345678901}"));
+	CHECK(!STABLE("{\"s\":\"a\\u0000b\"}"));
+	CHECK(!STABLE("{\"s\":\"unterminated}"));
+	CHECK(!json_text_reals_stable("{\"s\":\"a\0b\"}", 11, 10));
+#undef STABLE
+}
