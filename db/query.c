@@ -233,35 +233,211 @@ store_server(struct store *st, const char *name, const char *rules_version,
 	}
 }
 
+/* One query for store_tool() and store_tool_text(), so both read the same
+   rows (and share one cached statement).  The columns are in the sorted
+   order of their keys except server, which store_tool_text() knows. */
+static const char tool_sql[] =
+	"SELECT s.name AS server, d.hash, d.description,"
+	" d.json AS definition_json, v.json AS verdict_json"
+	" FROM tools t JOIN servers s ON s.id = t.server_id"
+	" JOIN definitions d ON d.id = t.def_id"
+	" LEFT JOIN verdicts v ON v.def_id = t.def_id"
+	"  AND v.rules_version = ?3"
+	" WHERE t.name = ?1 AND t.removed_at IS NULL"
+	"  AND (?2 IS NULL OR s.name = ?2)"
+	" ORDER BY s.name";
+enum { TOOL_SERVER, TOOL_HASH, TOOL_DESCRIPTION, TOOL_DEFINITION,
+       TOOL_VERDICT };
+
+static void
+no_tool(struct errbuf *eb, const char *name, const char *server)
+{
+	if (server)
+		errbuf_set(eb, "no tool '%s' on server '%s'", name, server);
+	else
+		errbuf_set(eb, "no tool '%s' in the catalog", name);
+}
+
 json_t *
 store_tool(struct store *st, const char *name, const char *server,
 	   const char *rules_version, struct errbuf *eb)
 {
 	json_t *list;
 
-	list = rows(st, eb,
-		    "SELECT s.name AS server, d.hash, d.description,"
-		    " d.json AS definition_json, v.json AS verdict_json"
-		    " FROM tools t JOIN servers s ON s.id = t.server_id"
-		    " JOIN definitions d ON d.id = t.def_id"
-		    " LEFT JOIN verdicts v ON v.def_id = t.def_id"
-		    "  AND v.rules_version = ?3"
-		    " WHERE t.name = ?1 AND t.removed_at IS NULL"
-		    "  AND (?2 IS NULL OR s.name = ?2)"
-		    " ORDER BY s.name",
-		    "ttt", name, server, rules_version);
+	list = rows(st, eb, tool_sql, "ttt", name, server, rules_version);
 	if (!list)
 		return NULL;
 	if (json_array_size(list) == 0) {
-		if (server)
-			errbuf_set(eb, "no tool '%s' on server '%s'", name,
-				   server);
-		else
-			errbuf_set(eb, "no tool '%s' in the catalog", name);
+		no_tool(eb, name, server);
 		json_decref(list);
 		return NULL;
 	}
 	return json_pack("{s:s,s:o}", "tool", name, "servers", list);
+}
+
+/* The flags store_tool_text() falls back to: the value `mcprisk --json`
+   prints (sorted keys, its real precision), compact. */
+#define TOOL_TEXT_FLAGS                                                     \
+	(JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |                  \
+	 JSON_REAL_PRECISION(JSON_PRINT_PRECISION))
+
+/*
+ * Column i as JSON text that column_json() and --json would give the same
+ * value: NULL is null, otherwise it must be text that looks like an
+ * object written by jansson (the definitions and verdicts always are).
+ */
+static int
+put_stored_json(struct buf *b, sqlite3_stmt *s, int i, bool *ok)
+{
+	const char *text;
+	size_t len;
+
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return buf_puts(b, "null");
+	if (sqlite3_column_type(s, i) != SQLITE_TEXT) {
+		*ok = false;
+		return 0;
+	}
+	text = (const char *)sqlite3_column_text(s, i);
+	len = (size_t)sqlite3_column_bytes(s, i);
+	if (len < 2 || text[0] != '{' || text[len - 1] != '}' ||
+	    !json_text_reals_stable(text, len, JSON_PRINT_PRECISION)) {
+		*ok = false;
+		return 0;
+	}
+	return buf_append(b, text, len);
+}
+
+/* Column i, a text column, as a JSON string; *ok false when it is not
+   text or not valid UTF-8 (store_tool() then decides what it is). */
+static int
+put_text_column(struct buf *b, sqlite3_stmt *s, int i, bool *ok)
+{
+	size_t mark = b->len;
+
+	if (sqlite3_column_type(s, i) != SQLITE_TEXT) {
+		*ok = false;
+		return 0;
+	}
+	if (json_put_string(b, (const char *)sqlite3_column_text(s, i),
+			    (size_t)sqlite3_column_bytes(s, i)) < 0 &&
+	    !b->toobig) {
+		b->len = mark;
+		*ok = false;
+	}
+	return b->toobig ? -1 : 0;
+}
+
+/* One row of tool_sql as a store_tool() "servers" entry, keys sorted. */
+static int
+put_tool_row(struct buf *b, sqlite3_stmt *s, bool *ok)
+{
+	buf_puts(b, "{\"definition\":");
+	put_stored_json(b, s, TOOL_DEFINITION, ok);
+	buf_puts(b, ",\"description\":");
+	put_text_column(b, s, TOOL_DESCRIPTION, ok);
+	buf_puts(b, ",\"hash\":");
+	put_text_column(b, s, TOOL_HASH, ok);
+	buf_puts(b, ",\"server\":");
+	put_text_column(b, s, TOOL_SERVER, ok);
+	buf_puts(b, ",\"verdict\":");
+	put_stored_json(b, s, TOOL_VERDICT, ok);
+	buf_putc(b, '}');
+	return b->toobig ? -1 : 0;
+}
+
+/* store_tool_text() the slow way: decode, encode. */
+static int
+tool_text_encoded(struct store *st, const char *name, const char *server,
+		  const char *rules_version, struct buf *out,
+		  struct errbuf *eb)
+{
+	json_t *j;
+	char *s;
+	int ret = -1;
+
+	if (!(j = store_tool(st, name, server, rules_version, eb)))
+		return -1;
+	if (!(s = json_dumps(j, TOOL_TEXT_FLAGS))) {
+		errbuf_set(eb, "cannot encode tool '%s'", name);
+		goto out;
+	}
+	if (buf_puts(out, s) < 0) {
+		errbuf_set(eb, "response is larger than %zu bytes", out->max);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(s);
+	json_decref(j);
+	return ret;
+}
+
+int
+store_tool_text(struct store *st, const char *name, const char *server,
+		const char *rules_version, struct buf *out, struct errbuf *eb)
+{
+	sqlite3_stmt *s = NULL;
+	size_t start = out->len, n = 0;
+	bool ok = true;
+	int rc = SQLITE_DONE, ret = -1;
+
+	if (!(s = store_query_stmt(st, tool_sql, eb)))
+		return -1;
+	/* Static: the statement is reset and unbound before returning. */
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (server)
+		sqlite3_bind_text(s, 2, server, -1, SQLITE_STATIC);
+	if (rules_version)
+		sqlite3_bind_text(s, 3, rules_version, -1, SQLITE_STATIC);
+	buf_puts(out, "{\"servers\":[");
+	while (ok && !out->toobig && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n++)
+			buf_putc(out, ',');
+		put_tool_row(out, s, &ok);
+	}
+	if (out->toobig) {
+		errbuf_set(eb, "response is larger than %zu bytes", out->max);
+		goto out;
+	}
+	if (!ok)
+		goto out;
+	if (rc != SQLITE_DONE) {
+		errbuf_set(eb, "query failed: %s", sqlite3_errmsg(store_db(st)));
+		goto out;
+	}
+	if (n == 0) {
+		no_tool(eb, name, server);
+		goto out;
+	}
+	buf_puts(out, "],\"tool\":");
+	if (json_put_string(out, name, strlen(name)) < 0 && !out->toobig) {
+		ok = false;
+		goto out;
+	}
+	buf_putc(out, '}');
+	if (out->toobig) {
+		errbuf_set(eb, "response is larger than %zu bytes", out->max);
+		goto out;
+	}
+	ret = 0;
+out:
+	/* Before anything else runs the statement: resetting it also ends
+	   this read transaction. */
+	if (store_query_cached(st, s)) {
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+	} else {
+		sqlite3_finalize(s);
+	}
+	if (!ok) {
+		out->len = start;
+		if (out->data)
+			out->data[start] = '\0';
+		ret = tool_text_encoded(st, name, server, rules_version, out,
+					eb);
+	}
+	return ret;
 }
 
 /*
