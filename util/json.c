@@ -103,8 +103,17 @@ static bool
 real_stable(const char *tok, size_t n, int precision)
 {
 	char in[64], out[64];
+	int digits = 0;
+	size_t i;
 	double d;
 
+	/* Few enough significant digits: printing gives the same decimal
+	   back (confidences such as 1.0 are the common case). */
+	for (i = 0; i < n && tok[i] != 'e' && tok[i] != 'E'; i++)
+		if (tok[i] >= '0' && tok[i] <= '9' && (digits || tok[i] != '0'))
+			digits++;
+	if (digits <= precision)
+		return true;
 	if (n >= sizeof(in))
 		return false;
 	memcpy(in, tok, n);
@@ -132,10 +141,14 @@ json_text_reals_stable(const char *s, size_t len, int precision)
 {
 	const char *p = s, *end = s + len, *q;
 
-	/* A false alarm (an escaped backslash before "u0000") only costs
-	   the caller its slow path. */
-	if (memchr(s, '\0', len) || memmem(s, len, "\\u0000", 6))
+	if (memchr(s, '\0', len))
 		return false;
+	/* An escaped NUL.  A false alarm (an escaped backslash before
+	   "u0000") only costs the caller its slow path. */
+	for (q = s; (q = memchr(q, '\\', (size_t)(end - q))) && end - q >= 2;
+	     q += 2)
+		if (end - q >= 6 && memcmp(q + 1, "u0000", 5) == 0)
+			return false;
 	while (p < end) {
 		if (*p == '"') {
 			/* Skip the string: its end is the first quote

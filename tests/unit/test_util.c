@@ -145,6 +145,7 @@ TEST(json_text_reals_stable_finds_rounded_reals)
 	CHECK(STABLE("{\"a\":1,\"b\":[true,false,null],\"c\":\"1.23456789012345\"}"));
 	CHECK(STABLE("{\"confidence\":0.69999999999999996,\"x\":1.0,\"y\":-2.5e-07}"));
 	CHECK(STABLE("{\"k\\\"1.234567890123\":\"\\\\\",\"v\":3}"));
+	CHECK(STABLE("{\"a\":[1.234567891,-0.0001234567891,1e-320]}"));
 	CHECK(!STABLE("{\"minimum\":0.1234567890123}"));
 	CHECK(!STABLE("{\"a\":\"x\\\"\",\"b\":1.2345678901234e+30}"));
 	CHECK(!STABLE("{\"big\":123456789012345678901}"));
