@@ -234,18 +234,22 @@ store_server(struct store *st, const char *name, const char *rules_version,
 }
 
 /* One query for store_tool() and store_tool_text(), so both read the same
-   rows (and share one cached statement).  The columns are in the sorted
-   order of their keys except server, which store_tool_text() knows. */
-static const char tool_sql[] =
-	"SELECT s.name AS server, d.hash, d.description,"
-	" d.json AS definition_json, v.json AS verdict_json"
-	" FROM tools t JOIN servers s ON s.id = t.server_id"
-	" JOIN definitions d ON d.id = t.def_id"
-	" LEFT JOIN verdicts v ON v.def_id = t.def_id"
-	"  AND v.rules_version = ?3"
-	" WHERE t.name = ?1 AND t.removed_at IS NULL"
+   rows.  The columns are in the sorted order of their keys except server,
+   which store_tool_text() knows. */
+#define TOOL_SELECT                                                         \
+	"SELECT s.name AS server, d.hash, d.description,"                   \
+	" d.json AS definition_json, v.json AS verdict_json"                \
+	" FROM tools t JOIN servers s ON s.id = t.server_id"                \
+	" JOIN definitions d ON d.id = t.def_id"                            \
+	" LEFT JOIN verdicts v ON v.def_id = t.def_id"                      \
+	"  AND v.rules_version = ?3"                                        \
+	" WHERE t.name = ?1 AND t.removed_at IS NULL"                       \
 	"  AND (?2 IS NULL OR s.name = ?2)"
-	" ORDER BY s.name";
+static const char tool_sql[] = TOOL_SELECT " ORDER BY s.name";
+/* store_tool_text() orders its rows itself: SQLite's sorter would copy
+   every definition and verdict text twice to order what is nearly always
+   a single row. */
+static const char tool_text_sql[] = TOOL_SELECT;
 enum { TOOL_SERVER, TOOL_HASH, TOOL_DESCRIPTION, TOOL_DEFINITION,
        TOOL_VERDICT };
 
@@ -373,16 +377,65 @@ out:
 	return ret;
 }
 
+/* Where one row of store_tool_text() went in the output. */
+struct tool_row {
+	size_t off, len;           /* its JSON in the output */
+	size_t name_off, name_len; /* its server name in the names buffer */
+	const char *name;          /* the same, once names stops growing */
+};
+
+/* Server names in SQLite's BINARY order (tool_sql's ORDER BY). */
+static int
+tool_row_cmp(const void *a, const void *b)
+{
+	const struct tool_row *x = a, *y = b;
+	size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+	int c = memcmp(x->name, y->name, n);
+
+	if (c)
+		return c;
+	return x->name_len < y->name_len ? -1 : x->name_len > y->name_len;
+}
+
+/* Put the n rows written from out->data + from on in server name order,
+   in place: the same rows and commas, so the same length. */
+static void
+tool_rows_sort(struct buf *out, size_t from, struct tool_row *r, size_t n,
+	       const struct buf *names)
+{
+	size_t i, pos = from, len = out->len - from;
+	char *copy;
+
+	for (i = 0; i < n; i++)
+		r[i].name = names->data + r[i].name_off;
+	for (i = 1; i < n && tool_row_cmp(&r[i - 1], &r[i]) < 0; i++)
+		;
+	if (i == n)
+		return;
+	qsort(r, n, sizeof(*r), tool_row_cmp);
+	copy = xmalloc(len);
+	memcpy(copy, out->data + from, len);
+	for (i = 0; i < n; i++) {
+		if (i)
+			out->data[pos++] = ',';
+		memcpy(out->data + pos, copy + (r[i].off - from), r[i].len);
+		pos += r[i].len;
+	}
+	free(copy);
+}
+
 int
 store_tool_text(struct store *st, const char *name, const char *server,
 		const char *rules_version, struct buf *out, struct errbuf *eb)
 {
+	struct buf names = BUF_INIT(out->max);
+	struct tool_row *r = NULL;
 	sqlite3_stmt *s = NULL;
-	size_t start = out->len, n = 0;
+	size_t start = out->len, from, n = 0, nalloc = 0;
 	bool ok = true;
 	int rc = SQLITE_DONE, ret = -1;
 
-	if (!(s = store_query_stmt(st, tool_sql, eb)))
+	if (!(s = store_query_stmt(st, tool_text_sql, eb)))
 		return -1;
 	/* Static: the statement is reset and unbound before returning. */
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
@@ -391,12 +444,26 @@ store_tool_text(struct store *st, const char *name, const char *server,
 	if (rules_version)
 		sqlite3_bind_text(s, 3, rules_version, -1, SQLITE_STATIC);
 	buf_puts(out, "{\"servers\":[");
+	from = out->len;
 	while (ok && !out->toobig && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n++)
+		const void *name_text;
+
+		if (n == nalloc) {
+			nalloc = nalloc ? nalloc * 2 : 4;
+			r = xreallocarray(r, nalloc, sizeof(*r));
+		}
+		if (n)
 			buf_putc(out, ',');
+		r[n].off = out->len;
+		r[n].name_off = names.len;
+		name_text = sqlite3_column_blob(s, TOOL_SERVER);
+		r[n].name_len = (size_t)sqlite3_column_bytes(s, TOOL_SERVER);
+		buf_append(&names, name_text, r[n].name_len);
 		put_tool_row(out, s, &ok);
+		r[n].len = out->len - r[n].off;
+		n++;
 	}
-	if (out->toobig) {
+	if (out->toobig || names.toobig) {
 		errbuf_set(eb, "response is larger than %zu bytes", out->max);
 		goto out;
 	}
@@ -410,6 +477,7 @@ store_tool_text(struct store *st, const char *name, const char *server,
 		no_tool(eb, name, server);
 		goto out;
 	}
+	tool_rows_sort(out, from, r, n, &names);
 	buf_puts(out, "],\"tool\":");
 	if (json_put_string(out, name, strlen(name)) < 0 && !out->toobig) {
 		ok = false;
@@ -430,6 +498,8 @@ out:
 	} else {
 		sqlite3_finalize(s);
 	}
+	buf_release(&names);
+	free(r);
 	if (!ok) {
 		out->len = start;
 		if (out->data)

@@ -149,7 +149,10 @@ DB2="$T_DIR/tools.db"
 "$M" -q --db "$DB2" import "$ROOT/tests/data/manifests" "$ROOT/tests/data/manifests-hostile" || exit 1
 printf '{"server":{"name":"shared-a"},"tools":[{"name":"shared_tool","description":"Reads \\"it\\" \\\\ back\\u0001\\u001f\\u007f\\t\\u2028 \\ud83d\\ude00 done.","inputSchema":{"type":"object","properties":{"n":{"type":"number","minimum":0.5,"maximum":1e-07,"default":9007199254740993}}}},{"name":"CancelAHORunBatch","description":"Cancels a batch elsewhere."}]}' >"$T_DIR/shared-a.json"
 printf '{"server":{"name":"shared-b \\"b\\""},"tools":[{"name":"shared_tool","description":"Writes a value.","inputSchema":{"type":"object","properties":{"x":{"type":"number","minimum":0.1234567890123,"multipleOf":2.718281828459045}}}}]}' >"$T_DIR/shared-b.json"
+# Imported last but first by name: rows come out of SQLite in import order.
+printf '{"server":{"name":"aaa-late"},"tools":[{"name":"CancelAHORunBatch","description":"Cancels a run batch, late."}]}' >"$T_DIR/late.json"
 "$M" -q --db "$DB2" import "$T_DIR/shared-a.json" "$T_DIR/shared-b.json" || exit 1
+"$M" -q --db "$DB2" import "$T_DIR/late.json" || exit 1
 # same_as_cli TOOL [SERVER]: the API body equals the CLI's --json value.
 same_as_cli() {
 	sc_path=$(python3 -c 'import sys, urllib.parse as u
@@ -174,9 +177,9 @@ PY
 }
 t_ok "serve starts on the second catalog" serve_start "$DB2"
 t_ok "tool on one server" same_as_cli ListRuns
-t_ok "tool on two servers" same_as_cli CancelAHORunBatch
-t_eq "both servers listed" "$(python3 -c 'import json,sys; print([s["server"] for s in json.load(open(sys.argv[1]))["servers"]])' "$T_DIR/body")" "['aws-omics', 'shared-a']"
-t_ok "tool on two servers, ?server=" same_as_cli CancelAHORunBatch shared-a
+t_ok "tool on three servers" same_as_cli CancelAHORunBatch
+t_eq "servers in name order" "$(python3 -c 'import json,sys; print([s["server"] for s in json.load(open(sys.argv[1]))["servers"]])' "$T_DIR/body")" "['aaa-late', 'aws-omics', 'shared-a']"
+t_ok "tool on three servers, ?server=" same_as_cli CancelAHORunBatch shared-a
 t_ok "odd strings and stable reals" same_as_cli shared_tool shared-a
 t_ok "a real --json prints rounded" same_as_cli shared_tool 'shared-b "b"'
 t_ok "both shared_tool servers" same_as_cli shared_tool
