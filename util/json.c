@@ -45,6 +45,21 @@ json_print(FILE *f, const json_t *j)
 	return fputc('\n', f) == EOF ? -1 : 0;
 }
 
+/* Whether none of the eight bytes in x needs json_put_string()'s
+   attention: each is printable ASCII other than '"' and '\\'.  The
+   "has a byte below n" test of Bit Twiddling Hacks, exact for n <= 128. */
+static bool
+plain8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL,
+		       high = 0x8080808080808080ULL;
+	uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+
+	return !((x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
+		  ((bs - ones) & ~bs)) &
+		 high);
+}
+
 int
 json_put_string(struct buf *b, const char *s, size_t len)
 {
@@ -59,7 +74,15 @@ json_put_string(struct buf *b, const char *s, size_t len)
 		unsigned char c = p[i];
 		char esc[6] = { '\\', 0, '0', '0', 0, 0 };
 		size_t elen = 2, n;
+		uint64_t x;
 
+		if (len - i >= 8) {
+			memcpy(&x, p + i, 8);
+			if (plain8(x)) {
+				i += 8;
+				continue;
+			}
+		}
 		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
 			i++;
 			continue;

@@ -121,6 +121,31 @@ TEST(json_put_string_round_trips)
 		buf_release(&b);
 	}
 	{
+		/* Every special character at every offset of a string longer
+		   than the eight bytes looked at together. */
+		static const char *const specials[] = { "\"", "\\", "\x01",
+							"\x1f", "\x7f",
+							"\xc3\xa9" };
+		char str[41];
+		size_t k, m, n;
+
+		for (m = 0; m < sizeof(specials) / sizeof(specials[0]); m++)
+			for (k = 0, n = strlen(specials[m]); k + n <= 40; k++) {
+				struct buf b = BUF_INIT(1024);
+				json_t *j;
+
+				memset(str, 'a', 40);
+				str[40] = '\0';
+				memcpy(str + k, specials[m], n);
+				CHECK_INT(json_put_string(&b, str, 40), 0);
+				j = json_loads(buf_cstr(&b), JSON_DECODE_ANY,
+					       NULL);
+				CHECK_STR(json_string_value(j), str);
+				json_decref(j);
+				buf_release(&b);
+			}
+	}
+	{
 		struct buf b = BUF_INIT(1024);
 
 		CHECK_INT(json_put_string(&b, "a\0b", 3), 0);
@@ -128,6 +153,7 @@ TEST(json_put_string_round_trips)
 		buf_reset(&b);
 		CHECK_INT(json_put_string(&b, "bad \xff", 5), -1);
 		CHECK_INT(json_put_string(&b, "\xc0\xaf", 2), -1);
+		CHECK_INT(json_put_string(&b, "aaaaaaaaaaaa\xe2\x80", 14), -1);
 		buf_release(&b);
 	}
 	{
