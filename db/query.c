@@ -1018,4 +1018,7 @@ store_process_tune(void)
 	   service's threads allocate a lot and never read them.  Only
 	   possible before SQLite is first used, so failure is ignored. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	/* Each worker has its own connection: SQLite's per-connection
+	   mutex only costs a lock and unlock around every call. */
+	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
 }

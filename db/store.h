@@ -297,8 +297,10 @@ int store_reader_tune(struct store *st, long long mmap_bytes, int cache_kib,
 		      struct errbuf *eb);
 
 /*
- * Process-wide SQLite settings for many threads (no global memory
- * statistics).  Call before any store is opened; later calls do nothing.
+ * Process-wide SQLite settings for many threads: no global memory
+ * statistics, and no mutex around each connection, so afterwards a store
+ * must never be used by two threads at the same time.  Call before any
+ * store is opened; later calls do nothing.
  */
 void store_process_tune(void);
 
