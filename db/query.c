@@ -332,7 +332,8 @@ put_text_column(struct buf *b, sqlite3_stmt *s, int i, bool *ok)
 	return b->toobig ? -1 : 0;
 }
 
-/* One row of tool_sql as a store_tool() "servers" entry, keys sorted. */
+/* One row of tool_text_sql as a store_tool() "servers" entry, keys
+   sorted. */
 static int
 put_tool_row(struct buf *b, sqlite3_stmt *s, bool *ok)
 {

@@ -48,7 +48,7 @@
 /* The flags `mcprisk --json` prints store results with (json_print). */
 #define STORE_JSON_FLAGS                                                    \
 	(JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY |                \
-	 JSON_REAL_PRECISION(10))
+	 JSON_REAL_PRECISION(JSON_PRINT_PRECISION))
 
 void
 reply_error(struct reply *out, int status, const char *fmt, ...)
