@@ -1,6 +1,7 @@
 #!/bin/sh
 # mcprisk serve: every endpoint answers what the CLI prints with --json
-# (byte for byte), policies are the exporters' bytes, and SIGTERM exits 0.
+# (byte for byte; /v1/tools the same JSON value, compact), policies are
+# the exporters' bytes, and SIGTERM exits 0.
 . "$ROOT/tests/cli/lib.sh"
 . "$ROOT/tests/cli/serve_lib.sh"
 M="$MCPRISK"
