@@ -163,11 +163,26 @@ put_key(struct buf *b, const char *key, bool first)
 	buf_puts(b, "\":");
 }
 
+/* A string as verdict_to_json() has it: one jansson refuses (not UTF-8,
+   e.g. a match cut inside a character) is "". */
+static void
+put_string(struct buf *b, const char *s)
+{
+	size_t mark = b->len;
+
+	if (!s)
+		s = "";
+	if (json_put_string(b, s, strlen(s)) < 0 && !b->toobig) {
+		buf_truncate(b, mark);
+		buf_puts(b, "\"\"");
+	}
+}
+
 static void
 put_str(struct buf *b, const char *key, const char *s, bool first)
 {
 	put_key(b, key, first);
-	json_buf_string(b, s ? s : "");
+	put_string(b, s);
 }
 
 char *
@@ -193,7 +208,7 @@ verdict_to_text(const struct verdict *v)
 			continue;
 		if (!first)
 			buf_putc(&b, ',');
-		json_buf_string(&b, trait_names[i]);
+		put_string(&b, trait_names[i]);
 		first = false;
 	}
 	buf_puts(&b, "]");

@@ -233,35 +233,282 @@ store_server(struct store *st, const char *name, const char *rules_version,
 	}
 }
 
+/* One query for store_tool() and store_tool_text(), so both read the same
+   rows.  The columns are in the sorted order of their keys except server,
+   which store_tool_text() knows. */
+#define TOOL_SELECT                                                         \
+	"SELECT s.name AS server, d.hash, d.description,"                   \
+	" d.json AS definition_json, v.json AS verdict_json"                \
+	" FROM tools t JOIN servers s ON s.id = t.server_id"                \
+	" JOIN definitions d ON d.id = t.def_id"                            \
+	" LEFT JOIN verdicts v ON v.def_id = t.def_id"                      \
+	"  AND v.rules_version = ?3"                                        \
+	" WHERE t.name = ?1 AND t.removed_at IS NULL"                       \
+	"  AND (?2 IS NULL OR s.name = ?2)"
+static const char tool_sql[] = TOOL_SELECT " ORDER BY s.name";
+/* store_tool_text() orders its rows itself: SQLite's sorter would copy
+   every definition and verdict text twice to order what is nearly always
+   a single row. */
+static const char tool_text_sql[] = TOOL_SELECT;
+enum { TOOL_SERVER, TOOL_HASH, TOOL_DESCRIPTION, TOOL_DEFINITION,
+       TOOL_VERDICT };
+
+static void
+no_tool(struct errbuf *eb, const char *name, const char *server)
+{
+	if (server)
+		errbuf_set(eb, "no tool '%s' on server '%s'", name, server);
+	else
+		errbuf_set(eb, "no tool '%s' in the catalog", name);
+}
+
 json_t *
 store_tool(struct store *st, const char *name, const char *server,
 	   const char *rules_version, struct errbuf *eb)
 {
 	json_t *list;
 
-	list = rows(st, eb,
-		    "SELECT s.name AS server, d.hash, d.description,"
-		    " d.json AS definition_json, v.json AS verdict_json"
-		    " FROM tools t JOIN servers s ON s.id = t.server_id"
-		    " JOIN definitions d ON d.id = t.def_id"
-		    " LEFT JOIN verdicts v ON v.def_id = t.def_id"
-		    "  AND v.rules_version = ?3"
-		    " WHERE t.name = ?1 AND t.removed_at IS NULL"
-		    "  AND (?2 IS NULL OR s.name = ?2)"
-		    " ORDER BY s.name",
-		    "ttt", name, server, rules_version);
+	list = rows(st, eb, tool_sql, "ttt", name, server, rules_version);
 	if (!list)
 		return NULL;
 	if (json_array_size(list) == 0) {
-		if (server)
-			errbuf_set(eb, "no tool '%s' on server '%s'", name,
-				   server);
-		else
-			errbuf_set(eb, "no tool '%s' in the catalog", name);
+		no_tool(eb, name, server);
 		json_decref(list);
 		return NULL;
 	}
 	return json_pack("{s:s,s:o}", "tool", name, "servers", list);
+}
+
+/* The flags store_tool_text() falls back to: the value `mcprisk --json`
+   prints (sorted keys, its real precision), compact. */
+#define TOOL_TEXT_FLAGS                                                     \
+	(JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |                  \
+	 JSON_REAL_PRECISION(JSON_PRINT_PRECISION))
+
+/*
+ * Column i as JSON text that column_json() and --json would give the same
+ * value: NULL is null, otherwise it must be text that looks like an
+ * object written by jansson (the definitions and verdicts always are).
+ */
+static int
+put_stored_json(struct buf *b, sqlite3_stmt *s, int i, bool *ok)
+{
+	const char *text;
+	size_t len;
+
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return buf_puts(b, "null");
+	if (sqlite3_column_type(s, i) != SQLITE_TEXT) {
+		*ok = false;
+		return 0;
+	}
+	text = (const char *)sqlite3_column_text(s, i);
+	len = (size_t)sqlite3_column_bytes(s, i);
+	if (len < 2 || text[0] != '{' || text[len - 1] != '}' ||
+	    !json_text_reals_stable(text, len, JSON_PRINT_PRECISION)) {
+		*ok = false;
+		return 0;
+	}
+	return buf_append(b, text, len);
+}
+
+/* Column i, a text column, as a JSON string; *ok false when it is not
+   text or not valid UTF-8 (store_tool() then decides what it is). */
+static int
+put_text_column(struct buf *b, sqlite3_stmt *s, int i, bool *ok)
+{
+	size_t mark = b->len;
+
+	if (sqlite3_column_type(s, i) != SQLITE_TEXT) {
+		*ok = false;
+		return 0;
+	}
+	if (json_put_string(b, (const char *)sqlite3_column_text(s, i),
+			    (size_t)sqlite3_column_bytes(s, i)) < 0 &&
+	    !b->toobig) {
+		b->len = mark;
+		*ok = false;
+	}
+	return b->toobig ? -1 : 0;
+}
+
+/* One row of tool_text_sql as a store_tool() "servers" entry, keys
+   sorted. */
+static int
+put_tool_row(struct buf *b, sqlite3_stmt *s, bool *ok)
+{
+	buf_puts(b, "{\"definition\":");
+	put_stored_json(b, s, TOOL_DEFINITION, ok);
+	buf_puts(b, ",\"description\":");
+	put_text_column(b, s, TOOL_DESCRIPTION, ok);
+	buf_puts(b, ",\"hash\":");
+	put_text_column(b, s, TOOL_HASH, ok);
+	buf_puts(b, ",\"server\":");
+	put_text_column(b, s, TOOL_SERVER, ok);
+	buf_puts(b, ",\"verdict\":");
+	put_stored_json(b, s, TOOL_VERDICT, ok);
+	buf_putc(b, '}');
+	return b->toobig ? -1 : 0;
+}
+
+/* store_tool_text() the slow way: decode, encode. */
+static int
+tool_text_encoded(struct store *st, const char *name, const char *server,
+		  const char *rules_version, struct buf *out,
+		  struct errbuf *eb)
+{
+	json_t *j;
+	char *s;
+	int ret = -1;
+
+	if (!(j = store_tool(st, name, server, rules_version, eb)))
+		return -1;
+	if (!(s = json_dumps(j, TOOL_TEXT_FLAGS))) {
+		errbuf_set(eb, "cannot encode tool '%s'", name);
+		goto out;
+	}
+	if (buf_puts(out, s) < 0) {
+		errbuf_set(eb, "response is larger than %zu bytes", out->max);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(s);
+	json_decref(j);
+	return ret;
+}
+
+/* Where one row of store_tool_text() went in the output. */
+struct tool_row {
+	size_t off, len;           /* its JSON in the output */
+	size_t name_off, name_len; /* its server name in the names buffer */
+	const char *name;          /* the same, once names stops growing */
+};
+
+/* Server names in SQLite's BINARY order (tool_sql's ORDER BY). */
+static int
+tool_row_cmp(const void *a, const void *b)
+{
+	const struct tool_row *x = a, *y = b;
+	size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+	int c = memcmp(x->name, y->name, n);
+
+	if (c)
+		return c;
+	return x->name_len < y->name_len ? -1 : x->name_len > y->name_len;
+}
+
+/* Put the n rows written from out->data + from on in server name order,
+   in place: the same rows and commas, so the same length. */
+static void
+tool_rows_sort(struct buf *out, size_t from, struct tool_row *r, size_t n,
+	       const struct buf *names)
+{
+	size_t i, pos = from, len = out->len - from;
+	char *copy;
+
+	for (i = 0; i < n; i++)
+		r[i].name = names->data + r[i].name_off;
+	for (i = 1; i < n && tool_row_cmp(&r[i - 1], &r[i]) < 0; i++)
+		;
+	if (i == n)
+		return;
+	qsort(r, n, sizeof(*r), tool_row_cmp);
+	copy = xmalloc(len);
+	memcpy(copy, out->data + from, len);
+	for (i = 0; i < n; i++) {
+		if (i)
+			out->data[pos++] = ',';
+		memcpy(out->data + pos, copy + (r[i].off - from), r[i].len);
+		pos += r[i].len;
+	}
+	free(copy);
+}
+
+int
+store_tool_text(struct store *st, const char *name, const char *server,
+		const char *rules_version, struct buf *out, struct errbuf *eb)
+{
+	struct buf names = BUF_INIT(out->max);
+	struct tool_row *r = NULL;
+	sqlite3_stmt *s = NULL;
+	size_t start = out->len, from, n = 0, nalloc = 0;
+	bool ok = true;
+	int rc = SQLITE_DONE, ret = -1;
+
+	if (!(s = store_query_stmt(st, tool_text_sql, eb)))
+		return -1;
+	/* Static: the statement is reset and unbound before returning. */
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (server)
+		sqlite3_bind_text(s, 2, server, -1, SQLITE_STATIC);
+	if (rules_version)
+		sqlite3_bind_text(s, 3, rules_version, -1, SQLITE_STATIC);
+	buf_puts(out, "{\"servers\":[");
+	from = out->len;
+	while (ok && !out->toobig && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const void *name_text;
+
+		if (n == nalloc) {
+			nalloc = nalloc ? nalloc * 2 : 4;
+			r = xreallocarray(r, nalloc, sizeof(*r));
+		}
+		if (n)
+			buf_putc(out, ',');
+		r[n].off = out->len;
+		r[n].name_off = names.len;
+		name_text = sqlite3_column_blob(s, TOOL_SERVER);
+		r[n].name_len = (size_t)sqlite3_column_bytes(s, TOOL_SERVER);
+		buf_append(&names, name_text, r[n].name_len);
+		put_tool_row(out, s, &ok);
+		r[n].len = out->len - r[n].off;
+		n++;
+	}
+	if (out->toobig || names.toobig) {
+		errbuf_set(eb, "response is larger than %zu bytes", out->max);
+		goto out;
+	}
+	if (!ok)
+		goto out;
+	if (rc != SQLITE_DONE) {
+		errbuf_set(eb, "query failed: %s", sqlite3_errmsg(store_db(st)));
+		goto out;
+	}
+	if (n == 0) {
+		no_tool(eb, name, server);
+		goto out;
+	}
+	tool_rows_sort(out, from, r, n, &names);
+	buf_puts(out, "],\"tool\":");
+	if (json_put_string(out, name, strlen(name)) < 0 && !out->toobig) {
+		ok = false;
+		goto out;
+	}
+	buf_putc(out, '}');
+	if (out->toobig) {
+		errbuf_set(eb, "response is larger than %zu bytes", out->max);
+		goto out;
+	}
+	ret = 0;
+out:
+	/* Before anything else runs the statement: resetting it also ends
+	   this read transaction. */
+	if (store_query_cached(st, s)) {
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+	} else {
+		sqlite3_finalize(s);
+	}
+	buf_release(&names);
+	free(r);
+	if (!ok) {
+		out->len = start;
+		if (out->data)
+			out->data[start] = '\0';
+		ret = tool_text_encoded(st, name, server, rules_version, out,
+					eb);
+	}
+	return ret;
 }
 
 /*
@@ -772,4 +1019,7 @@ store_process_tune(void)
 	   service's threads allocate a lot and never read them.  Only
 	   possible before SQLite is first used, so failure is ignored. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	/* Each worker has its own connection: SQLite's per-connection
+	   mutex only costs a lock and unlock around every call. */
+	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
 }

@@ -209,6 +209,19 @@ json_t *store_server(struct store *st, const char *name,
    {"tool":name,"servers":[{"server":..,"hash":..,"verdict":{...}}]}. */
 json_t *store_tool(struct store *st, const char *name, const char *server,
 		   const char *rules_version, struct errbuf *eb);
+/*
+ * store_tool()'s value as compact JSON text appended to out (no newline),
+ * keys in sorted order, for the service: the stored definition and
+ * verdict texts are copied instead of decoded and encoded again.  When a
+ * row's stored text cannot be copied without changing the value (not an
+ * object, a real that --json would print rounded, ...) the whole answer is
+ * encoded from store_tool() instead.  0, or -1 with store_tool()'s
+ * messages, or "response is larger than N bytes" once out reaches its cap.
+ */
+struct buf;
+int store_tool_text(struct store *st, const char *name, const char *server,
+		    const char *rules_version, struct buf *out,
+		    struct errbuf *eb);
 /* Full-text search: {"query":q,"results":[{server,tool,description,
    rank}]}, best first, at most limit. */
 json_t *store_search(struct store *st, const char *query, int limit,
@@ -304,8 +317,10 @@ int store_reader_tune(struct store *st, long long mmap_bytes, int cache_kib,
 		      struct errbuf *eb);
 
 /*
- * Process-wide SQLite settings for many threads (no global memory
- * statistics).  Call before any store is opened; later calls do nothing.
+ * Process-wide SQLite settings for many threads: no global memory
+ * statistics, and no mutex around each connection, so afterwards a store
+ * must never be used by two threads at the same time.  Call before any
+ * store is opened; later calls do nothing.
  */
 void store_process_tune(void);
 

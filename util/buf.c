@@ -57,6 +57,15 @@ buf_grow(struct buf *b, size_t extra)
 	return 0;
 }
 
+void
+buf_truncate(struct buf *b, size_t len)
+{
+	if (len < b->len) {
+		b->len = len;
+		b->data[len] = '\0';
+	}
+}
+
 int
 buf_append(struct buf *b, const void *p, size_t n)
 {

@@ -26,6 +26,8 @@ void buf_init(struct buf *b, size_t max);
 void buf_release(struct buf *b);
 /* Forget the contents, keep the storage. */
 void buf_reset(struct buf *b);
+/* Drop everything after the first len bytes (len <= b->len). */
+void buf_truncate(struct buf *b, size_t len);
 /* Append n bytes; -1 (and toobig set) if that would pass the cap. */
 int buf_append(struct buf *b, const void *p, size_t n);
 /* Append a NUL-terminated string. */

@@ -30,48 +30,6 @@ json_canonical(const json_t *j)
 }
 
 int
-json_buf_string(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const char *run;
-	size_t n = strlen(s);
-
-	if (!utf8_valid(s, n))
-		return buf_puts(b, "\"\"");
-	if (buf_putc(b, '"') < 0)
-		return -1;
-	for (run = s; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		char esc[7] = { '\\', 0 };
-		size_t elen = 2;
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			elen = 6;
-		}
-		if (buf_append(b, run, (size_t)(s - run)) < 0 ||
-		    buf_append(b, esc, elen) < 0)
-			return -1;
-		run = s + 1;
-	}
-	if (buf_append(b, run, (size_t)(s - run)) < 0)
-		return -1;
-	return buf_putc(b, '"');
-}
-
-int
 json_buf_real(struct buf *b, double v)
 {
 	char num[40], *e, *digits;
@@ -108,10 +66,172 @@ int
 json_print(FILE *f, const json_t *j)
 {
 	if (json_dumpf(j, f, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY |
-			       JSON_REAL_PRECISION(10)) <
+			       JSON_REAL_PRECISION(JSON_PRINT_PRECISION)) <
 	    0)
 		return -1;
 	return fputc('\n', f) == EOF ? -1 : 0;
+}
+
+/* Whether none of the eight bytes in x needs json_put_string()'s
+   attention: each is printable ASCII other than '"' and '\\'.  The
+   "has a byte below n" test of Bit Twiddling Hacks, exact for n <= 128. */
+static bool
+plain8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL,
+		       high = 0x8080808080808080ULL;
+	uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+
+	return !((x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
+		  ((bs - ones) & ~bs)) &
+		 high);
+}
+
+int
+json_put_string(struct buf *b, const char *s, size_t len)
+{
+	/* Uppercase, as jansson writes \u escapes: the verdict texts the
+	   store keeps are byte for byte what json_dumps gives. */
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0;
+	uint32_t cp;
+
+	if (buf_putc(b, '"') < 0)
+		return -1;
+	while (i < len) {
+		unsigned char c = p[i];
+		char esc[6] = { '\\', 0, '0', '0', 0, 0 };
+		size_t elen = 2, n;
+		uint64_t x;
+
+		if (len - i >= 8) {
+			memcpy(&x, p + i, 8);
+			if (plain8(x)) {
+				i += 8;
+				continue;
+			}
+		}
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			i++;
+			continue;
+		}
+		if (c >= 0x80) {
+			/* Multibyte characters go out as they are, once they
+			   are known to be valid. */
+			if (!(n = utf8_decode(p + i, len - i, &cp)))
+				return -1;
+			i += n;
+			continue;
+		}
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			esc[1] = 'u';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			elen = 6;
+			break;
+		}
+		if (buf_append(b, s + run, i - run) < 0 ||
+		    buf_append(b, esc, elen) < 0)
+			return -1;
+		run = ++i;
+	}
+	if (buf_append(b, s + run, len - run) < 0 || buf_putc(b, '"') < 0)
+		return -1;
+	return 0;
+}
+
+/* Whether the number n bytes at tok (a real: it has '.' or an exponent)
+   is the same double once printed with precision significant digits. */
+static bool
+real_stable(const char *tok, size_t n, int precision)
+{
+	char in[64], out[64];
+	int digits = 0;
+	size_t i;
+	double d;
+
+	/* Few enough significant digits: printing gives the same decimal
+	   back (confidences such as 1.0 are the common case). */
+	for (i = 0; i < n && tok[i] != 'e' && tok[i] != 'E'; i++)
+		if (tok[i] >= '0' && tok[i] <= '9' && (digits || tok[i] != '0'))
+			digits++;
+	if (digits <= precision)
+		return true;
+	if (n >= sizeof(in))
+		return false;
+	memcpy(in, tok, n);
+	in[n] = '\0';
+	d = strtod(in, NULL);
+	/* jansson refuses reals that overflow when loading. */
+	if (!isfinite(d))
+		return false;
+	snprintf(out, sizeof(out), "%.*g", precision, d);
+	return strtod(out, NULL) == d;
+}
+
+static bool
+number_char(char c)
+{
+	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' ||
+	       c == 'e' || c == 'E';
+}
+
+/* Longest integer jansson is sure to load (json_int_t is long long). */
+#define INT_DIGITS_MAX 18
+
+bool
+json_text_reals_stable(const char *s, size_t len, int precision)
+{
+	const char *p = s, *end = s + len, *q;
+
+	if (memchr(s, '\0', len))
+		return false;
+	/* An escaped NUL.  A false alarm (an escaped backslash before
+	   "u0000") only costs the caller its slow path. */
+	for (q = s; (q = memchr(q, '\\', (size_t)(end - q))) && end - q >= 2;
+	     q += 2)
+		if (end - q >= 6 && memcmp(q + 1, "u0000", 5) == 0)
+			return false;
+	while (p < end) {
+		if (*p == '"') {
+			/* Skip the string: its end is the first quote
+			   preceded by an even number of backslashes. */
+			for (q = p + 1;; q++) {
+				const char *bs;
+
+				q = memchr(q, '"', (size_t)(end - q));
+				if (!q)
+					return false;
+				for (bs = q; bs > p + 1 && bs[-1] == '\\'; bs--)
+					;
+				if ((q - bs) % 2 == 0)
+					break;
+			}
+			p = q + 1;
+		} else if (*p == '-' || (*p >= '0' && *p <= '9')) {
+			bool real = false;
+
+			for (q = p; q < end && number_char(*q); q++)
+				if (*q == '.' || *q == 'e' || *q == 'E')
+					real = true;
+			if (real ? !real_stable(p, (size_t)(q - p), precision)
+				 : q - p > INT_DIGITS_MAX)
+				return false;
+			p = q;
+		} else {
+			p++;
+		}
+	}
+	return true;
 }
 
 const char *

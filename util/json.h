@@ -29,15 +29,6 @@ json_t *json_load_strict(const char *data, size_t len, struct errbuf *eb);
 char *json_canonical(const json_t *j);
 
 /*
- * Append s as a JSON string, escaped exactly as jansson's json_dumps()
- * escapes it with no flags: '"', '\\' and the C0 controls, the short forms
- * where JSON has them; everything else, UTF-8 included, as is.  A string
- * that is not valid UTF-8 is written as "" (jansson would refuse it).  -1
- * when b is full.
- */
-int json_buf_string(struct buf *b, const char *s);
-
-/*
  * Append a real as jansson's json_dumps() writes it with no precision flag:
  * "%.17g", ".0" added to an integral value, the exponent without '+' or
  * leading zeros.  -1 when b is full or the value is not finite.
@@ -47,8 +38,29 @@ int json_buf_real(struct buf *b, double v);
 /* o[key] if it is a string, else NULL (borrowed). */
 const char *json_get_str(const json_t *o, const char *key);
 
+/* Significant digits of reals in --json output (JSON_REAL_PRECISION). */
+#define JSON_PRINT_PRECISION 10
+
 /* Encode j with JSON_INDENT(2)|JSON_SORT_KEYS to f followed by "\n". */
 int json_print(FILE *f, const json_t *j);
+
+/*
+ * Append s[0..len) to b as a JSON string the way jansson writes one:
+ * quoted, '"', '\\' and every control character (NUL too) escaped, other
+ * UTF-8 as is.  -1 when s is not valid UTF-8 (jansson refuses such a
+ * string) or b is full.
+ */
+int json_put_string(struct buf *b, const char *s, size_t len);
+
+/*
+ * Whether the JSON text s[0..len) can be copied into output that jansson
+ * would print with JSON_REAL_PRECISION(precision) without changing its
+ * value: false when a real number in it reads back as another double once
+ * printed with that many significant digits, or when the text holds a NUL
+ * byte or an escaped NUL (jansson refuses both when loading).  The text is
+ * assumed to be JSON written by jansson; it is not validated.
+ */
+bool json_text_reals_stable(const char *s, size_t len, int precision);
 
 /* A short name for j's type ("object", "string", ...), for messages. */
 const char *json_type_name(const json_t *j);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # mcprisk serve: every endpoint answers what the CLI prints with --json
-# (byte for byte), policies are the exporters' bytes, and SIGTERM exits 0.
+# (byte for byte; /v1/tools the same JSON value, compact), policies are
+# the exporters' bytes, and SIGTERM exits 0.
 . "$ROOT/tests/cli/lib.sh"
 . "$ROOT/tests/cli/serve_lib.sh"
 M="$MCPRISK"
@@ -79,7 +80,7 @@ print(a["tool"], a["servers"][0]["server"], a["servers"][0]["verdict"]==v, v["ca
 t_eq "tool on a named server" "$(req GET '/v1/tools/CancelAHORunBatch?server=aws-omics')" 200
 t_eq "tool on another server 404" "$(req GET '/v1/tools/CancelAHORunBatch?server=docker-tools')" 404
 t_eq "tool name with an escaped slash" "$(req GET /v1/tools/x%2Fy)" 200
-t_grep "slash tool found" '"server": "io.github.x/y.z"' "$T_DIR/body"
+t_eq "slash tool found" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["servers"][0]["server"])' "$T_DIR/body")" io.github.x/y.z
 
 # Search: `mcprisk --json search`.
 "$M" --db "$DB" --json search cancel batch >"$T_DIR/cli.json"
@@ -141,6 +142,67 @@ t_grep "last import outcome" '^mcprisk_last_run_success\{kind="import"\} 1$' "$T
 
 serve_stop
 t_eq "SIGTERM exits 0" "$S_RC" 0
+
+# GET /v1/tools/{name} splices the stored JSON texts: whatever the
+# strings, reals and servers, the body must be the same JSON value as
+# `mcprisk --json risk` (same types too: 1.0 is not 1, true is not 1).
+DB2="$T_DIR/tools.db"
+"$M" -q --db "$DB2" import "$ROOT/tests/data/manifests" "$ROOT/tests/data/manifests-hostile" || exit 1
+printf '{"server":{"name":"shared-a"},"tools":[{"name":"shared_tool","description":"Reads \\"it\\" \\\\ back\\u0001\\u001f\\u007f\\t\\u2028 \\ud83d\\ude00 done.","inputSchema":{"type":"object","properties":{"n":{"type":"number","minimum":0.5,"maximum":1e-07,"default":9007199254740993}}}},{"name":"CancelAHORunBatch","description":"Cancels a batch elsewhere."}]}' >"$T_DIR/shared-a.json"
+printf '{"server":{"name":"shared-b \\"b\\""},"tools":[{"name":"shared_tool","description":"Writes a value.","inputSchema":{"type":"object","properties":{"x":{"type":"number","minimum":0.1234567890123,"multipleOf":2.718281828459045}}}}]}' >"$T_DIR/shared-b.json"
+# Imported last but first by name: rows come out of SQLite in import order.
+printf '{"server":{"name":"aaa-late"},"tools":[{"name":"CancelAHORunBatch","description":"Cancels a run batch, late."}]}' >"$T_DIR/late.json"
+"$M" -q --db "$DB2" import "$T_DIR/shared-a.json" "$T_DIR/shared-b.json" || exit 1
+"$M" -q --db "$DB2" import "$T_DIR/late.json" || exit 1
+# same_as_cli TOOL [SERVER]: the API body equals the CLI's --json value.
+same_as_cli() {
+	sc_path=$(python3 -c 'import sys, urllib.parse as u
+q = lambda s: u.quote(s, safe="")
+print("/v1/tools/" + q(sys.argv[1]) + ("?server=" + q(sys.argv[2]) if len(sys.argv) > 2 else ""))' "$@")
+	sc_st=$(req GET "$sc_path")
+	[ "$sc_st" = 200 ] || { echo "status $sc_st for $sc_path" >&2; return 1; }
+	if [ $# -gt 1 ]; then
+		"$M" --db "$DB2" --json risk --server "$2" "$1" >"$T_DIR/cli.json"
+	else
+		"$M" --db "$DB2" --json risk "$1" >"$T_DIR/cli.json"
+	fi || { echo "risk failed" >&2; return 1; }
+	python3 - "$T_DIR/body" "$T_DIR/cli.json" <<'PY'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+same = a == b and json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+if not same:
+    print("api:", json.dumps(a, sort_keys=True)[:180], file=sys.stderr)
+    print("cli:", json.dumps(b, sort_keys=True)[:180], file=sys.stderr)
+sys.exit(0 if same else 1)
+PY
+}
+t_ok "serve starts on the second catalog" serve_start "$DB2"
+t_ok "tool on one server" same_as_cli ListRuns
+t_ok "tool on three servers" same_as_cli CancelAHORunBatch
+t_eq "servers in name order" "$(python3 -c 'import json,sys; print([s["server"] for s in json.load(open(sys.argv[1]))["servers"]])' "$T_DIR/body")" "['aaa-late', 'aws-omics', 'shared-a']"
+t_ok "tool on three servers, ?server=" same_as_cli CancelAHORunBatch shared-a
+t_ok "odd strings and stable reals" same_as_cli shared_tool shared-a
+t_ok "a real --json prints rounded" same_as_cli shared_tool 'shared-b "b"'
+t_ok "both shared_tool servers" same_as_cli shared_tool
+t_eq "shared_tool on neither" "$(req GET '/v1/tools/shared_tool?server=nope')" 404
+t_ok "404 is JSON" is_json_error "$T_DIR/body"
+hostile=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["server"]["name"])' "$ROOT/tests/data/manifests-hostile/xss.json")
+python3 -c 'import json,sys; print("\n".join(t["name"] for t in json.load(open(sys.argv[1]))["tools"]))' "$ROOT/tests/data/manifests-hostile/xss.json" >"$T_DIR/hostile-tools"
+while IFS= read -r tool; do
+	t_ok "hostile tool $tool" same_as_cli "$tool"
+	t_ok "hostile tool $tool on its server" same_as_cli "$tool" "$hostile"
+done <"$T_DIR/hostile-tools"
+# The stored verdict text is in the body as it is: the spliced path ran.
+req GET /v1/tools/ListRuns >/dev/null
+t_eq "stored verdict spliced" "$(python3 - "$DB2" "$T_DIR/body" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+v = db.execute("SELECT v.json FROM tools t JOIN verdicts v ON v.def_id = t.def_id WHERE t.name = 'ListRuns'").fetchone()[0]
+print(v in open(sys.argv[2]).read())
+PY
+)" True
+serve_stop
+t_eq "second catalog SIGTERM exits 0" "$S_RC" 0
 
 # IPv6 loopback, when the host has it.
 if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' 2>/dev/null; then

@@ -100,13 +100,14 @@ TEST(canonical_json_sorts_keys)
 	CHECK_CONTAINS(eb.msg, "duplicate");
 }
 
-/* json_buf_string and json_buf_real write what json_dumps would. */
-TEST(json_buf_writers_match_jansson)
+/* json_buf_real writes a real as json_dumps would, and json_put_string
+   escapes exactly as jansson does (uppercase hex in \u escapes). */
+TEST(json_writers_match_jansson_bytes)
 {
 	static const char *const strs[] = {
 		"", "plain", "quote \" and \\ backslash", "tab\tnl\ncr\r",
 		"\b\f\x01\x1f\x7f", "caf\xc3\xa9 \xe2\x80\xa8 \xf0\x9f\x90\xb3",
-		"</script> & 'x' /slash/",
+		"</script> & 'x' /slash/ and a longer tail of plain text",
 	};
 	static const double reals[] = { 0, 1, 0.75, 0.1, 0.6, 1e-5, 123456.5,
 					1e20, 2.5e-300, -0.07 };
@@ -117,7 +118,7 @@ TEST(json_buf_writers_match_jansson)
 		json_t *j = json_string(strs[i]);
 		char *want = json_dumps(j, JSON_ENCODE_ANY);
 
-		CHECK_INT(json_buf_string(&b, strs[i]), 0);
+		CHECK_INT(json_put_string(&b, strs[i], strlen(strs[i])), 0);
 		CHECK_STR(buf_cstr(&b), want);
 		free(want);
 		json_decref(j);
@@ -134,13 +135,85 @@ TEST(json_buf_writers_match_jansson)
 		json_decref(j);
 		buf_release(&b);
 	}
-	{
-		/* Invalid UTF-8 cannot be a jansson string: written as "". */
-		struct buf b = BUF_INIT(16);
+}
 
-		CHECK_INT(json_buf_string(&b, "a\xff"), 0);
-		CHECK_STR(buf_cstr(&b), "\"\"");
-		CHECK_INT(json_buf_string(&b, "0123456789abcdef"), -1);
+/* json_put_string() must read back (jansson) as exactly its input. */
+TEST(json_put_string_round_trips)
+{
+	static const char *const cases[] = {
+		"plain", "", "q\"uo\\te/", "\x01\x1f\b\f\n\r\t\x7f",
+		"caf\xc3\xa9 \xe2\x80\xa8 \xf0\x9f\x98\x80 \xe2\x80\xae",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf b = BUF_INIT(1024);
+		json_t *j;
+
+		CHECK_INT(json_put_string(&b, cases[i], strlen(cases[i])), 0);
+		j = json_loads(buf_cstr(&b), JSON_DECODE_ANY, NULL);
+		CHECK(json_is_string(j));
+		CHECK_STR(json_string_value(j), cases[i]);
+		json_decref(j);
 		buf_release(&b);
 	}
+	{
+		/* Every special character at every offset of a string longer
+		   than the eight bytes looked at together. */
+		static const char *const specials[] = { "\"", "\\", "\x01",
+							"\x1f", "\x7f",
+							"\xc3\xa9" };
+		char str[41];
+		size_t k, m, n;
+
+		for (m = 0; m < sizeof(specials) / sizeof(specials[0]); m++)
+			for (k = 0, n = strlen(specials[m]); k + n <= 40; k++) {
+				struct buf b = BUF_INIT(1024);
+				json_t *j;
+
+				memset(str, 'a', 40);
+				str[40] = '\0';
+				memcpy(str + k, specials[m], n);
+				CHECK_INT(json_put_string(&b, str, 40), 0);
+				j = json_loads(buf_cstr(&b), JSON_DECODE_ANY,
+					       NULL);
+				CHECK_STR(json_string_value(j), str);
+				json_decref(j);
+				buf_release(&b);
+			}
+	}
+	{
+		struct buf b = BUF_INIT(1024);
+
+		CHECK_INT(json_put_string(&b, "a\0b", 3), 0);
+		CHECK_STR(buf_cstr(&b), "\"a\\u0000b\"");
+		buf_reset(&b);
+		CHECK_INT(json_put_string(&b, "bad \xff", 5), -1);
+		CHECK_INT(json_put_string(&b, "\xc0\xaf", 2), -1);
+		CHECK_INT(json_put_string(&b, "aaaaaaaaaaaa\xe2\x80", 14), -1);
+		buf_release(&b);
+	}
+	{
+		struct buf b = BUF_INIT(4);
+
+		CHECK_INT(json_put_string(&b, "toolong", 7), -1);
+		CHECK(b.toobig);
+		buf_release(&b);
+	}
+}
+
+TEST(json_text_reals_stable_finds_rounded_reals)
+{
+#define STABLE(s) json_text_reals_stable((s), strlen(s), 10)
+	CHECK(STABLE("{\"a\":1,\"b\":[true,false,null],\"c\":\"1.23456789012345\"}"));
+	CHECK(STABLE("{\"confidence\":0.69999999999999996,\"x\":1.0,\"y\":-2.5e-07}"));
+	CHECK(STABLE("{\"k\\\"1.234567890123\":\"\\\\\",\"v\":3}"));
+	CHECK(STABLE("{\"a\":[1.234567891,-0.0001234567891,1e-320]}"));
+	CHECK(!STABLE("{\"minimum\":0.1234567890123}"));
+	CHECK(!STABLE("{\"a\":\"x\\\"\",\"b\":1.2345678901234e+30}"));
+	CHECK(!STABLE("{\"big\":123456789012345678901}"));
+	CHECK(!STABLE("{\"s\":\"a\\u0000b\"}"));
+	CHECK(!STABLE("{\"s\":\"unterminated}"));
+	CHECK(!json_text_reals_stable("{\"s\":\"a\0b\"}", 11, 10));
+#undef STABLE
 }
