@@ -22,10 +22,14 @@ static const char *const scan_sql[] = {
 	"SELECT name, title, description, version, status, error, source,"
 	" transport, endpoint, last_success, last_attempt"
 	" FROM servers ORDER BY name",
+	/* CROSS JOIN keeps servers outside: walked by their name index,
+	   each server's tools come in primary-key (name) order, so the rows
+	   stream in ORDER BY order instead of being sorted, definitions and
+	   verdicts included, into a temporary b-tree before the first one. */
 	[SCAN_SERVER_TOOLS] =
 	"SELECT s.name, t.name, d.hash, d.description, t.nonstandard,"
 	" d.json, v.json"
-	" FROM servers s JOIN tools t ON t.server_id = s.id"
+	" FROM servers s CROSS JOIN tools t ON t.server_id = s.id"
 	"  AND t.removed_at IS NULL"
 	" JOIN definitions d ON d.id = t.def_id"
 	" LEFT JOIN verdicts v ON v.def_id = t.def_id AND v.rules_version = ?1"
