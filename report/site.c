@@ -16,6 +16,7 @@
 #include "report/pages.h"
 #include "report/recommend.h"
 #include "report/site.h"
+#include "report/vdecode.h"
 #include "util/fileio.h"
 #include "util/version.h"
 #include "util/xalloc.h"
@@ -133,15 +134,8 @@ static bool
 decode_verdict(const char *text, struct verdict *v)
 {
 	struct errbuf eb = ERRBUF_INIT;
-	json_t *j;
-	bool ok;
 
-	if (!text)
-		return false;
-	j = json_loads(text, 0, NULL);
-	ok = j && verdict_from_json(j, v, &eb) == 0;
-	json_decref(j);
-	return ok;
+	return text && vdecode_verdict(text, v, &eb) == 0;
 }
 
 /* Render one page with every requested backend and write it. */
