@@ -31,7 +31,7 @@ struct job {
 	enum job_kind kind;
 	struct page_server srv;    /* JOB_SERVER */
 	char **verdict_json;       /* per tool; NULL entries: none */
-	char **def_json;           /* per tool, for the token count */
+	size_t def_bytes;          /* definitions' JSON, for the tokens */
 	struct page_summary *sum;  /* where the index line goes */
 	struct page_def def;       /* JOB_DEF */
 	char *def_text, *verdict_text;
@@ -114,12 +114,9 @@ job_free(struct job *j)
 	if (!j)
 		return;
 	if (j->kind == JOB_SERVER) {
-		for (i = 0; i < j->srv.ntools; i++) {
+		for (i = 0; i < j->srv.ntools; i++)
 			free(j->verdict_json[i]);
-			free(j->def_json[i]);
-		}
 		free(j->verdict_json);
-		free(j->def_json);
 		page_server_release(&j->srv);
 	} else {
 		free(j->def_text);
@@ -236,8 +233,7 @@ run_server_job(struct site *s, struct job *j, struct errbuf *eb)
 				sum->npoison_findings++;
 	}
 	grade_server(tv, p->ntools, &p->grade);
-	p->tokens = grade_tokens_defs((const char *const *)j->def_json,
-				      p->ntools);
+	p->tokens = grade_tokens_for_def_bytes(j->def_bytes, p->ntools);
 	p->profile = profile_name(s->o->profile);
 	/* One decision, five writers: the same steps as recommend_render()
 	   without deciding the tools again for every format. */
@@ -402,6 +398,7 @@ read_servers(struct site *s, struct store *st, struct page_summary ***sums,
 		while (cursor_at(&tools, SC_TOOL_SERVER, p->name, eb)) {
 			struct store_scan *t = tools.sc;
 			struct page_tool *pt;
+			const char *def;
 
 			if (p->ntools == tcap) {
 				tcap = tcap ? tcap * 2 : 16;
@@ -409,8 +406,6 @@ read_servers(struct site *s, struct store *st, struct page_summary ***sums,
 							 sizeof(*p->tools));
 				j->verdict_json = xreallocarray(
 					j->verdict_json, tcap, sizeof(char *));
-				j->def_json = xreallocarray(j->def_json, tcap,
-							    sizeof(char *));
 			}
 			pt = &p->tools[p->ntools];
 			memset(pt, 0, sizeof(*pt));
@@ -421,8 +416,10 @@ read_servers(struct site *s, struct store *st, struct page_summary ***sums,
 			pt->nonstandard = store_scan_int(t, SC_TOOL_NONSTANDARD);
 			j->verdict_json[p->ntools] = dup_or_null(
 				store_scan_text(t, SC_TOOL_VERDICT));
-			j->def_json[p->ntools] = xstrdup(
-				store_scan_text(t, SC_TOOL_DEFINITION));
+			/* Only its size is shown (the token estimate):
+			   no copy. */
+			def = store_scan_text(t, SC_TOOL_DEFINITION);
+			j->def_bytes += def ? strlen(def) : 0;
 			p->ntools++;
 			tools.state = store_scan_next(t, eb);
 		}
