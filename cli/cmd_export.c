@@ -126,6 +126,9 @@ export_one(const struct export_job *job, struct export_tally *tally,
 
 /* Servers queued between the reader and the workers. */
 #define EXPORT_QUEUE 64
+/* A full queue wakes the reader only once it has drained to this, so it
+   refills the queue in one go rather than waking for every free slot. */
+#define EXPORT_QUEUE_LOW (EXPORT_QUEUE / 2)
 /* Most worker threads. */
 #define EXPORT_MAX_WORKERS 8
 
@@ -232,7 +235,8 @@ export_worker(void *arg)
 		it = q->items[q->head];
 		q->head = (q->head + 1) % EXPORT_QUEUE;
 		q->count--;
-		pthread_cond_signal(&q->nonfull);
+		if (q->count == EXPORT_QUEUE_LOW)
+			pthread_cond_signal(&q->nonfull);
 		pthread_mutex_unlock(&q->mu);
 
 		r = export_item_decode(it, &sv, &eb);
@@ -259,8 +263,9 @@ export_enqueue(struct export_queue *q, struct export_item *it)
 	int ret = 0;
 
 	pthread_mutex_lock(&q->mu);
-	while (q->count == EXPORT_QUEUE && !q->failed)
-		pthread_cond_wait(&q->nonfull, &q->mu);
+	if (q->count == EXPORT_QUEUE)
+		while (q->count > EXPORT_QUEUE_LOW && !q->failed)
+			pthread_cond_wait(&q->nonfull, &q->mu);
 	if (q->failed) {
 		ret = -1;
 		export_item_free(it);
@@ -286,10 +291,13 @@ export_read(struct store *st, struct export_queue *q, struct errbuf *eb)
 	size_t cap = 0;
 	int rc, ret = -1;
 
+	/* A snapshot also maps the file for the scan's lookups. */
+	if (store_snapshot_begin(st, eb) < 0)
+		return -1;
 	sc = store_scan_new(st, SCAN_SERVER_TOOLS, q->job->rules_version, 0,
 			    eb);
 	if (!sc)
-		return -1;
+		goto out;
 	while ((rc = store_scan_next(sc, eb)) == 1) {
 		const char *server = store_scan_text(sc, SC_TOOL_SERVER);
 		const char *verdict = store_scan_text(sc, SC_TOOL_VERDICT);
@@ -327,6 +335,7 @@ export_read(struct store *st, struct export_queue *q, struct errbuf *eb)
 out:
 	export_item_free(cur);
 	store_scan_free(sc);
+	store_snapshot_end(st);
 	return ret;
 }
 

@@ -24,6 +24,9 @@
 
 /* Jobs waiting for a worker; bounds the memory the reader runs ahead. */
 #define QUEUE_CAP 256
+/* A full queue wakes the reader only once it has drained to this, so the
+   reader refills it in one go instead of waking for every free slot. */
+#define QUEUE_LOW (QUEUE_CAP / 2)
 
 enum job_kind { JOB_SERVER, JOB_DEF };
 
@@ -74,8 +77,9 @@ static bool
 site_push(struct site *s, struct job *j)
 {
 	pthread_mutex_lock(&s->lock);
-	while (s->count == QUEUE_CAP && !s->failed)
-		pthread_cond_wait(&s->not_full, &s->lock);
+	if (s->count == QUEUE_CAP)
+		while (s->count > QUEUE_LOW && !s->failed)
+			pthread_cond_wait(&s->not_full, &s->lock);
 	if (s->failed) {
 		pthread_mutex_unlock(&s->lock);
 		job_free(j);
@@ -100,7 +104,8 @@ site_pop(struct site *s)
 		j = s->queue[s->head];
 		s->head = (s->head + 1) % QUEUE_CAP;
 		s->count--;
-		pthread_cond_signal(&s->not_full);
+		if (s->count == QUEUE_LOW)
+			pthread_cond_signal(&s->not_full);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return j;
