@@ -274,11 +274,7 @@ run_def_job(struct site *s, struct job *j, struct errbuf *eb)
 	struct export_notes notes = EXPORT_NOTES_INIT;
 	struct errbuf peb = ERRBUF_INIT;
 
-	p->def = json_loads(j->def_text, 0, NULL);
-	if (!json_is_object(p->def)) {
-		json_decref(p->def);
-		p->def = json_object();
-	}
+	page_def_set_definition(p, j->def_text);
 	p->classified = decode_verdict(j->verdict_text, &p->v);
 	tv.verdict = p->classified ? &p->v : NULL;
 	profile_decide(s->o->profile, p->name, tv.verdict, &p->action);
