@@ -140,28 +140,28 @@ decode_verdict(const char *text, struct verdict *v)
 	return text && vdecode_verdict(text, v, &eb) == 0;
 }
 
-/* Render one page with every requested backend and write it. */
+/* Render one page with every requested backend into out (the worker's
+   buffer, reused from page to page) and write it. */
 static int
-write_page(struct site *s, const char *(*path_fn)(void *ctx, const char *ext,
-						  char **owned),
+write_page(struct site *s, struct buf *out,
+	   const char *(*path_fn)(void *ctx, const char *ext, char **owned),
 	   void *ctx, void (*render)(struct doc *d, void *ctx),
 	   const char *root, struct errbuf *eb)
 {
 	const char *dirs[2] = { s->o->html_dir, s->o->md_dir };
 	const struct doc_ops *ops[2] = { &doc_html_ops, &doc_md_ops };
-	struct buf out = BUF_INIT(REPORT_PAGE_MAX);
 	int i, ret = 0;
 
 	for (i = 0; i < 2 && ret == 0; i++) {
-		struct doc d = { ops[i], &out, root, false };
+		struct doc d = { ops[i], out, root, false };
 		char *owned = NULL, *full;
 
 		if (!dirs[i])
 			continue;
-		buf_reset(&out);
+		buf_reset(out);
 		render(&d, ctx);
 		path_fn(ctx, ops[i]->ext, &owned);
-		if (out.toobig) {
+		if (out->toobig) {
 			errbuf_set(eb, "page '%s' is larger than %d bytes",
 				   owned, REPORT_PAGE_MAX);
 			free(owned);
@@ -169,8 +169,8 @@ write_page(struct site *s, const char *(*path_fn)(void *ctx, const char *ext,
 			break;
 		}
 		full = xasprintf("%s/%s", dirs[i], owned);
-		ret = file_write_atomic_nosync(full, out.data ? out.data : "",
-					       out.len, eb);
+		ret = file_write_atomic_nosync(full, out->data ? out->data : "",
+					       out->len, eb);
 		free(full);
 		free(owned);
 		if (ret == 0) {
@@ -179,7 +179,6 @@ write_page(struct site *s, const char *(*path_fn)(void *ctx, const char *ext,
 			pthread_mutex_unlock(&s->lock);
 		}
 	}
-	buf_release(&out);
 	return ret;
 }
 
@@ -210,7 +209,8 @@ def_render_cb(struct doc *d, void *ctx)
 }
 
 static int
-run_server_job(struct site *s, struct job *j, struct errbuf *eb)
+run_server_job(struct site *s, struct job *j, struct buf *page,
+	       struct errbuf *eb)
 {
 	struct page_server *p = &j->srv;
 	struct page_summary *sum = j->sum;
@@ -260,13 +260,15 @@ run_server_job(struct site *s, struct job *j, struct errbuf *eb)
 	memcpy(sum->by_category, p->grade.by_category,
 	       sizeof(sum->by_category));
 	sum->tokens = p->tokens;
-	ret = write_page(s, server_path_cb, j, server_render_cb, "../", eb);
+	ret = write_page(s, page, server_path_cb, j, server_render_cb, "../",
+			 eb);
 	free(tv);
 	return ret;
 }
 
 static int
-run_def_job(struct site *s, struct job *j, struct errbuf *eb)
+run_def_job(struct site *s, struct job *j, struct buf *page,
+	    struct errbuf *eb)
 {
 	struct page_def *p = &j->def;
 	struct tool_verdict tv = { p->name, NULL };
@@ -290,7 +292,8 @@ run_def_job(struct site *s, struct job *j, struct errbuf *eb)
 		buf_printf(&p->policy, "(no policy: %s)", peb.msg);
 	}
 	export_notes_release(&notes);
-	return write_page(s, def_path_cb, j, def_render_cb, "../../", eb);
+	return write_page(s, page, def_path_cb, j, def_render_cb, "../../",
+			  eb);
 }
 
 static void *
@@ -298,6 +301,7 @@ worker(void *arg)
 {
 	struct site *s = arg;
 	struct errbuf eb = ERRBUF_INIT;
+	struct buf page = BUF_INIT(REPORT_PAGE_MAX);
 	struct job *j;
 
 	while ((j = site_pop(s)) != NULL) {
@@ -308,12 +312,14 @@ worker(void *arg)
 		stop = s->failed;
 		pthread_mutex_unlock(&s->lock);
 		if (!stop)
-			rc = j->kind == JOB_SERVER ? run_server_job(s, j, &eb) :
-			     run_def_job(s, j, &eb);
+			rc = j->kind == JOB_SERVER ?
+			     run_server_job(s, j, &page, &eb) :
+			     run_def_job(s, j, &page, &eb);
 		if (rc < 0)
 			site_fail(s, &eb);
 		job_free(j);
 	}
+	buf_release(&page);
 	return NULL;
 }
 
