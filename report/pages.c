@@ -845,7 +845,8 @@ json_is_required(const json_t *schema, const char *name)
 	size_t i;
 
 	json_array_foreach(json_object_get(schema, "required"), i, e)
-		if (json_is_string(e) && strcmp(json_string_value(e), name) == 0)
+		if (json_is_string(e) &&
+		    strcmp(json_string_value(e), name) == 0)
 			return true;
 	return false;
 }

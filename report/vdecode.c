@@ -308,8 +308,8 @@ fast_decode(const char *text, struct verdict *v)
 			    !(d->field = (char *)fast_str(&f)) ||
 			    !lit(&f, ",\"match\":") ||
 			    !(d->match = (char *)fast_str(&f)) ||
-			    !lit(&f, ",\"weight\":") || !fast_int(&f, &d->weight) ||
-			    !lit(&f, "}"))
+			    !lit(&f, ",\"weight\":") ||
+			    !fast_int(&f, &d->weight) || !lit(&f, "}"))
 				goto fail;
 			v->nevidence++;
 		} while (lit(&f, ","));
