@@ -14,8 +14,12 @@
 
 #include "classifier/rules.h"
 #include "cli/cli.h"
+#include "db/scan.h"
 #include "db/store.h"
+#include "report/vdecode.h"
 #include "report/recommend.h"
+#include "util/fileio.h"
+#include "util/version.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -69,27 +73,34 @@ struct export_tally {
 	int files;
 };
 
+/* Decide once, then write every requested format of sv. */
 static int
 export_one(const struct export_job *job, struct export_tally *tally,
 	   const struct server_verdicts *sv)
 {
+	struct export_server es = { 0 };
 	struct errbuf eb = ERRBUF_INIT;
-	int f;
+	int f, ret = 0;
 
-	for (f = 0; f < EXPORT__COUNT; f++) {
+	es.server = sv->server;
+	es.alias = job->alias;
+	es.mcprisk_version = MCPRISK_VERSION;
+	es.rules_version = job->rules_version;
+	export_decide(job->profile, sv->tools, sv->n, &es);
+	for (f = 0; f < EXPORT__COUNT && ret == 0; f++) {
 		struct buf out = BUF_INIT(EXPORT_MAX);
 		int r;
 
 		if (!job->formats[f])
 			continue;
-		r = recommend_render(job->profile, sv, job->alias,
-				     job->rules_version, (enum export_format)f,
-				     &out, &tally->notes[f], &eb);
+		r = export_render(&es, (enum export_format)f, &out,
+				  &tally->notes[f], &eb);
 		if (r == 0 && job->out_dir)
 			r = export_write_file_flags(
 				job->out_dir, sv->server,
 				export_format_name((enum export_format)f), &out,
-				job->servers > 1 ? EXPORT_WRITE_NOSYNC : 0, &eb);
+				job->servers > 1 ? EXPORT_WRITE_NOSYNC |
+				EXPORT_WRITE_DIR_EXISTS : 0, &eb);
 		else if (r == 0 && fwrite(out.data, 1, out.len, stdout) != out.len)
 			errbuf_set(&eb, "cannot write output");
 		buf_release(&out);
@@ -97,27 +108,98 @@ export_one(const struct export_job *job, struct export_tally *tally,
 			cli_error("export '%s' as %s: %s", sv->server,
 				  export_format_name((enum export_format)f),
 				  eb.msg);
-			return -1;
+			ret = -1;
+			break;
 		}
 		tally->files++;
 	}
-	return 0;
+	export_server_release(&es);
+	return ret;
 }
 
 /*
- * --all: the catalog is streamed on the calling thread and each server is
- * handed to a worker that decodes, renders and writes it; files do not
- * depend on each other, so order does not matter.
+ * --all: the catalog is streamed on the calling thread (names and stored
+ * verdict text only) and each server is handed to a worker that decodes,
+ * decides, renders and writes it; files do not depend on each other, so
+ * order does not matter.
  */
 
 /* Servers queued between the reader and the workers. */
 #define EXPORT_QUEUE 64
+/* A full queue wakes the reader only once it has drained to this, so it
+   refills the queue in one go rather than waking for every free slot. */
+#define EXPORT_QUEUE_LOW (EXPORT_QUEUE / 2)
 /* Most worker threads. */
 #define EXPORT_MAX_WORKERS 8
 
+/* One server as the reader hands it over; all owned. */
+struct export_item {
+	char *server;
+	char **names;    /* tool names, in the scan's (bytewise) order */
+	char **verdicts; /* stored verdict text per tool; NULL: none */
+	size_t n;
+};
+
+static void
+export_item_free(struct export_item *it)
+{
+	size_t i;
+
+	if (!it)
+		return;
+	for (i = 0; i < it->n; i++) {
+		free(it->names[i]);
+		free(it->verdicts[i]);
+	}
+	free(it->names);
+	free(it->verdicts);
+	free(it->server);
+	free(it);
+}
+
+/*
+ * Decode an item into *sv, taking its names.  As for one server's export:
+ * a tool whose stored text is no JSON object has no verdict (decided as
+ * unknown); an object that is no valid verdict fails the server.
+ */
+static int
+export_item_decode(struct export_item *it, struct server_verdicts *sv,
+		   struct errbuf *eb)
+{
+	size_t i, n = it->n;
+
+	memset(sv, 0, sizeof(*sv));
+	sv->server = it->server;
+	it->server = NULL;
+	sv->names = it->names;
+	it->names = NULL;
+	sv->tools = xcalloc(n ? n : 1, sizeof(*sv->tools));
+	sv->verdicts = xcalloc(n ? n : 1, sizeof(*sv->verdicts));
+	sv->n = n;
+	for (i = 0; i < n; i++)
+		sv->tools[i].name = sv->names[i];
+	it->n = 0;
+	for (i = 0; i < n; i++) {
+		const char *text = it->verdicts[i];
+		int r = text ? vdecode_verdict(text, &sv->verdicts[i], eb) : 1;
+
+		if (r < 0) {
+			errbuf_prefix(eb, "server '%s': tool '%s'", sv->server,
+				      sv->names[i]);
+			for (; i < n; i++)
+				free(it->verdicts[i]);
+			return -1;
+		}
+		if (r == 0)
+			sv->tools[i].verdict = &sv->verdicts[i];
+		free(it->verdicts[i]);
+	}
+	return 0;
+}
+
 struct export_queue {
 	const struct export_job *job;
-	json_t *items[EXPORT_QUEUE];
+	struct export_item *items[EXPORT_QUEUE];
 	size_t head, count;
 	bool done;   /* the reader has finished */
 	bool failed; /* a worker failed: stop early */
@@ -140,7 +222,7 @@ export_worker(void *arg)
 	for (;;) {
 		struct server_verdicts sv;
 		struct errbuf eb = ERRBUF_INIT;
-		json_t *server;
+		struct export_item *it;
 		int r;
 
 		pthread_mutex_lock(&q->mu);
@@ -150,47 +232,110 @@ export_worker(void *arg)
 			pthread_mutex_unlock(&q->mu);
 			break;
 		}
-		server = q->items[q->head];
+		it = q->items[q->head];
 		q->head = (q->head + 1) % EXPORT_QUEUE;
 		q->count--;
-		pthread_cond_signal(&q->nonfull);
+		if (q->count == EXPORT_QUEUE_LOW)
+			pthread_cond_signal(&q->nonfull);
 		pthread_mutex_unlock(&q->mu);
 
-		r = recommend_decode(server, &sv, &eb);
-		json_decref(server);
+		r = export_item_decode(it, &sv, &eb);
+		export_item_free(it);
 		if (r < 0)
 			cli_error("%s", eb.msg);
-		else {
+		else
 			r = export_one(q->job, &w->tally, &sv);
-			server_verdicts_release(&sv);
-		}
+		server_verdicts_release(&sv);
 		if (r < 0) {
 			pthread_mutex_lock(&q->mu);
 			q->failed = true;
+			pthread_cond_broadcast(&q->nonfull);
 			pthread_mutex_unlock(&q->mu);
 		}
 	}
 	return NULL;
 }
 
+/* Queue an item (taken); -1 when a worker failed (item freed). */
 static int
-export_enqueue(void *ctx, json_t *server)
+export_enqueue(struct export_queue *q, struct export_item *it)
 {
-	struct export_queue *q = ctx;
 	int ret = 0;
 
 	pthread_mutex_lock(&q->mu);
-	while (q->count == EXPORT_QUEUE && !q->failed)
-		pthread_cond_wait(&q->nonfull, &q->mu);
+	if (q->count == EXPORT_QUEUE)
+		while (q->count > EXPORT_QUEUE_LOW && !q->failed)
+			pthread_cond_wait(&q->nonfull, &q->mu);
 	if (q->failed) {
 		ret = -1;
+		export_item_free(it);
 	} else {
-		q->items[(q->head + q->count) % EXPORT_QUEUE] =
-			json_incref(server);
+		q->items[(q->head + q->count) % EXPORT_QUEUE] = it;
 		q->count++;
 		pthread_cond_signal(&q->nonempty);
 	}
 	pthread_mutex_unlock(&q->mu);
+	return ret;
+}
+
+/*
+ * Stream every server with present tools (the scan's order: server, then
+ * tool name) into the queue; -1 with eb set on a read error, -1 with eb
+ * empty when a worker failed.
+ */
+static int
+export_read(struct store *st, struct export_queue *q, struct errbuf *eb)
+{
+	struct store_scan *sc;
+	struct export_item *cur = NULL;
+	size_t cap = 0;
+	int rc, ret = -1;
+
+	/* A snapshot also maps the file for the scan's lookups. */
+	if (store_snapshot_begin(st, eb) < 0)
+		return -1;
+	sc = store_scan_new(st, SCAN_SERVER_TOOLS, q->job->rules_version, 0,
+			    eb);
+	if (!sc)
+		goto out;
+	while ((rc = store_scan_next(sc, eb)) == 1) {
+		const char *server = store_scan_text(sc, SC_TOOL_SERVER);
+		const char *verdict = store_scan_text(sc, SC_TOOL_VERDICT);
+
+		if (!cur || strcmp(cur->server, server) != 0) {
+			if (cur && export_enqueue(q, cur) < 0) {
+				cur = NULL;
+				goto out;
+			}
+			cur = xcalloc(1, sizeof(*cur));
+			cur->server = xstrdup(server);
+			cap = 0;
+		}
+		if (cur->n == cap) {
+			cap = cap ? cap * 2 : 32;
+			cur->names = xreallocarray(cur->names, cap,
+						   sizeof(*cur->names));
+			cur->verdicts = xreallocarray(cur->verdicts, cap,
+						      sizeof(*cur->verdicts));
+		}
+		cur->names[cur->n] = xstrdup(store_scan_text(sc, SC_TOOL_NAME));
+		cur->verdicts[cur->n] = verdict ? xstrdup(verdict) : NULL;
+		cur->n++;
+	}
+	if (rc < 0)
+		goto out;
+	if (cur) {
+		struct export_item *last = cur;
+
+		cur = NULL;
+		if (export_enqueue(q, last) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	export_item_free(cur);
+	store_scan_free(sc);
+	store_snapshot_end(st);
 	return ret;
 }
 
@@ -218,6 +363,11 @@ export_all(struct store *st, struct export_job *job, struct export_tally *t)
 	size_t i, k, started = 0;
 	int r;
 
+	/* Made once here, so the writes need not check it per file. */
+	if (file_mkdirs(job->out_dir, &eb) < 0) {
+		cli_error("%s", eb.msg);
+		return -1;
+	}
 	q.job = job;
 	pthread_mutex_init(&q.mu, NULL);
 	pthread_cond_init(&q.nonempty, NULL);
@@ -233,8 +383,7 @@ export_all(struct store *st, struct export_job *job, struct export_tally *t)
 		cli_error("cannot start export threads");
 		r = -1;
 	} else {
-		r = store_each_server_tools(st, job->rules_version,
-					    export_enqueue, &q, &eb);
+		r = export_read(st, &q, &eb);
 		if (r < 0 && eb.msg[0])
 			cli_error("%s", eb.msg);
 	}
@@ -262,7 +411,7 @@ export_all(struct store *st, struct export_job *job, struct export_tally *t)
 			qsort(t->notes[k].v, t->notes[k].n,
 			      sizeof(*t->notes[k].v), cmp_note);
 	for (i = 0; i < q.count; i++)
-		json_decref(q.items[(q.head + i) % EXPORT_QUEUE]);
+		export_item_free(q.items[(q.head + i) % EXPORT_QUEUE]);
 	pthread_cond_destroy(&q.nonempty);
 	pthread_cond_destroy(&q.nonfull);
 	pthread_mutex_destroy(&q.mu);

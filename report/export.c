@@ -289,7 +289,7 @@ export_write_file_flags(const char *dir, const char *server,
 		errbuf_set(eb, "unknown export format '%s'", format);
 		goto out;
 	}
-	if (file_mkdirs(dir, eb) < 0)
+	if (!(flags & EXPORT_WRITE_DIR_EXISTS) && file_mkdirs(dir, eb) < 0)
 		goto out;
 	path = xasprintf("%s/%s", dir, name);
 	ret = (flags & EXPORT_WRITE_NOSYNC ? file_write_atomic_nosync :

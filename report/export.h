@@ -138,8 +138,11 @@ int export_write_file(const char *dir, const char *server,
  * fsync (each file is still replaced atomically); call export_sync(dir)
  * once after the batch to make them durable.  A per-file fsync costs about
  * half a millisecond on a disk, which is minutes for 200,000 files.
+ * EXPORT_WRITE_DIR_EXISTS: the caller made dir already (once for the
+ * batch), so it is not created again for every file.
  */
 #define EXPORT_WRITE_NOSYNC 1u
+#define EXPORT_WRITE_DIR_EXISTS 2u
 int export_write_file_flags(const char *dir, const char *server,
 			    const char *format, const struct buf *b,
 			    unsigned flags, struct errbuf *eb);

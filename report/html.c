@@ -4,6 +4,7 @@
  * SVG.  Nothing here fetches anything: the pages link one local style
  * sheet and carry no script.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,11 +79,12 @@ html_visible_char(const unsigned char *p, size_t n, unsigned *cp,
 	return 0;
 }
 
-int
-html_escape(struct buf *b, const char *s)
+/* html_escape() of s[0..n), which holds no NUL. */
+static int
+escape_n(struct buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n = s ? strlen(s) : 0, len;
+	size_t len;
 	unsigned cp;
 
 	while (n > 0) {
@@ -116,16 +118,42 @@ html_escape(struct buf *b, const char *s)
 }
 
 int
+html_escape(struct buf *b, const char *s)
+{
+	return escape_n(b, s, s ? strlen(s) : 0);
+}
+
+static bool
+href_plain(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	       c == '~' || c == '/';
+}
+
+int
 html_href(struct buf *b, const char *path)
 {
+	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)path;
 
-	for (; *p; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p))
-			buf_putc(b, (char)*p);
-		else
-			buf_printf(b, "%%%02X", *p);
+	while (*p) {
+		size_t run = 0;
+		char pct[3];
+
+		/* runs of plain bytes in one append, like html_escape */
+		while (p[run] && href_plain(p[run]))
+			run++;
+		if (run) {
+			buf_append(b, p, run);
+			p += run;
+			continue;
+		}
+		pct[0] = '%';
+		pct[1] = hex[*p >> 4];
+		pct[2] = hex[*p & 0xf];
+		buf_append(b, pct, 3);
+		p++;
 	}
 	return b->toobig ? -1 : 0;
 }
@@ -289,15 +317,12 @@ h_list_end(struct doc *d)
 static void
 h_pre(struct doc *d, const char *label, const char *s, size_t n)
 {
-	struct buf tmp = BUF_INIT(d->out->max);
-
-	buf_append(&tmp, s, n);
 	buf_puts(d->out, "<figure class=\"code\"><figcaption>");
 	html_escape(d->out, label);
 	buf_puts(d->out, "</figcaption><pre>");
-	html_escape(d->out, buf_cstr(&tmp));
+	/* shown up to a NUL, as a C string would be */
+	escape_n(d->out, s, s ? strnlen(s, n) : 0);
 	buf_puts(d->out, "</pre></figure>\n");
-	buf_release(&tmp);
 }
 
 static void

@@ -15,9 +15,6 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-/* Most parameters listed on a tool page. */
-#define PAGES_PARAMS_MAX 200
-
 /* export_filename()'s suffix for the policylayer format, which
    page_server_path() swaps for its own. */
 #define POLICY_SUFFIX ".policy.json"
@@ -513,82 +510,34 @@ page_server(struct doc *d, const struct page_server *s)
 /* A tool page. */
 
 static void
-schema_type(const json_t *prop, char *out, size_t n)
-{
-	const json_t *t = json_object_get(prop, "type");
-	size_t used = 0, i;
-	json_t *e;
-
-	snprintf(out, n, "any");
-	if (json_is_string(t)) {
-		snprintf(out, n, "%s", json_string_value(t));
-	} else if (json_is_array(t)) {
-		out[0] = '\0';
-		json_array_foreach(t, i, e) {
-			int w;
-
-			if (!json_is_string(e))
-				continue;
-			w = snprintf(out + used, n - used, "%s%s",
-				     used ? " | " : "", json_string_value(e));
-			if (w < 0 || (size_t)w >= n - used)
-				break;
-			used += (size_t)w;
-		}
-	} else if (json_object_get(prop, "enum")) {
-		snprintf(out, n, "enum");
-	} else if (json_object_get(prop, "$ref")) {
-		snprintf(out, n, "reference");
-	}
-}
-
-static bool
-is_required(const json_t *schema, const char *name)
-{
-	json_t *e;
-	size_t i;
-
-	json_array_foreach(json_object_get(schema, "required"), i, e)
-		if (json_is_string(e) && strcmp(json_string_value(e), name) == 0)
-			return true;
-	return false;
-}
-
-static void
-def_parameters(struct doc *d, const json_t *def)
+def_parameters(struct doc *d, const struct page_def *t)
 {
 	static const char *const head[] = { "Parameter", "Type", "Required",
 					    "Description" };
-	const json_t *schema = json_object_get(def, "inputSchema");
-	const json_t *props = json_object_get(schema, "properties");
-	const char *key;
-	json_t *prop;
-	char type[128];
-	size_t n = 0;
+	size_t i;
 
 	d->ops->heading(d, 3, "Parameters");
-	if (!json_is_object(props) || json_object_size(props) == 0) {
+	if (t->nparams == 0) {
 		d->ops->para_begin(d);
 		d->ops->text(d, "No parameters.");
 		d->ops->para_end(d);
 		return;
 	}
 	d->ops->table_begin(d, 4, head);
-	json_object_foreach((json_t *)props, key, prop) {
-		if (n++ == PAGES_PARAMS_MAX)
-			break;
-		schema_type(prop, type, sizeof(type));
+	for (i = 0; i < t->nparams; i++) {
+		const struct page_param *pp = &t->params[i];
+
 		d->ops->row_begin(d);
 		d->ops->cell_begin(d);
-		d->ops->code(d, key);
+		d->ops->code(d, pp->name);
 		d->ops->cell_end(d);
-		cell_text(d, type);
-		cell_text(d, is_required(schema, key) ? "yes" : "no");
-		cell_text(d, json_get_str(prop, "description"));
+		cell_text(d, pp->type);
+		cell_text(d, pp->required ? "yes" : "no");
+		cell_text(d, pp->description);
 		d->ops->row_end(d);
 	}
 	d->ops->table_end(d);
-	if (json_object_size(props) > PAGES_PARAMS_MAX) {
+	if (t->more_params) {
 		d->ops->para_begin(d);
 		d->ops->text(d, "More parameters are not shown.");
 		d->ops->para_end(d);
@@ -682,14 +631,10 @@ def_evidence(struct doc *d, const struct page_def *t)
 }
 
 /* One annotation row: declared value against what the verdict implies
-   (implied < 0: the verdict says nothing about it). */
+   (< 0: not declared; the verdict says nothing about it). */
 static void
-annotation_row(struct doc *d, const json_t *ann, const char *hint,
-	       int implied)
+annotation_row(struct doc *d, const char *hint, int declared, int implied)
 {
-	const json_t *v = json_object_get(ann, hint);
-	int declared = json_is_boolean(v) ? json_is_true(v) : -1;
-
 	d->ops->row_begin(d);
 	d->ops->cell_begin(d);
 	d->ops->code(d, hint);
@@ -714,7 +659,6 @@ def_annotations(struct doc *d, const struct page_def *t)
 	static const char *const head[] = { "Hint", "Declared by the server",
 					    "Implied by the verdict",
 					    "Check" };
-	const json_t *ann = json_object_get(t->def, "annotations");
 	int ro = -1, de = -1, ow = -1;
 
 	d->ops->heading(d, 3, "Annotations");
@@ -730,10 +674,10 @@ def_annotations(struct doc *d, const struct page_def *t)
 		     "raise a verdict's risk but never lower it.");
 	d->ops->para_end(d);
 	d->ops->table_begin(d, 4, head);
-	annotation_row(d, ann, "readOnlyHint", ro);
-	annotation_row(d, ann, "destructiveHint", de);
-	annotation_row(d, ann, "idempotentHint", -1);
-	annotation_row(d, ann, "openWorldHint", ow);
+	annotation_row(d, "readOnlyHint", t->hints[HINT_READ_ONLY], ro);
+	annotation_row(d, "destructiveHint", t->hints[HINT_DESTRUCTIVE], de);
+	annotation_row(d, "idempotentHint", t->hints[HINT_IDEMPOTENT], -1);
+	annotation_row(d, "openWorldHint", t->hints[HINT_OPEN_WORLD], ow);
 	d->ops->table_end(d);
 }
 
@@ -784,8 +728,8 @@ def_related(struct doc *d, const struct page_def *t)
 void
 page_def(struct doc *d, const struct page_def *t)
 {
-	const char *desc = json_get_str(t->def, "description");
-	const char *title = json_get_str(t->def, "title");
+	const char *desc = t->description;
+	const char *title = t->title;
 	char num[32];
 
 	d->ops->page_begin(d, t->name);
@@ -822,7 +766,7 @@ page_def(struct doc *d, const struct page_def *t)
 	d->ops->text(d, desc && *desc ? desc : "The server gives no "
 		     "description.");
 	d->ops->para_end(d);
-	def_parameters(d, t->def);
+	def_parameters(d, t);
 	def_evidence(d, t);
 	def_annotations(d, t);
 
@@ -844,6 +788,205 @@ page_def(struct doc *d, const struct page_def *t)
 	d->ops->code(d, t->hash);
 	d->ops->para_end(d);
 	d->ops->page_end(d);
+}
+
+/* Reading a definition into the model, with jansson or report/jscan.h;
+   both functions below say the same thing about the same text. */
+
+static const char *const hint_names[HINT__COUNT] = {
+	[HINT_READ_ONLY] = "readOnlyHint",
+	[HINT_DESTRUCTIVE] = "destructiveHint",
+	[HINT_IDEMPOTENT] = "idempotentHint",
+	[HINT_OPEN_WORLD] = "openWorldHint",
+};
+
+/* Append one name of a "type" list: " | " between, stop once cut. */
+static bool
+type_add(char *out, size_t n, size_t *used, const char *name)
+{
+	int w = snprintf(out + *used, n - *used, "%s%s", *used ? " | " : "",
+			 name);
+
+	if (w < 0 || (size_t)w >= n - *used)
+		return false;
+	*used += (size_t)w;
+	return true;
+}
+
+static void
+json_schema_type(const json_t *prop, char *out, size_t n)
+{
+	const json_t *t = json_object_get(prop, "type");
+	size_t used = 0, i;
+	json_t *e;
+
+	snprintf(out, n, "any");
+	if (json_is_string(t)) {
+		snprintf(out, n, "%s", json_string_value(t));
+	} else if (json_is_array(t)) {
+		out[0] = '\0';
+		json_array_foreach(t, i, e) {
+			if (!json_is_string(e))
+				continue;
+			if (!type_add(out, n, &used, json_string_value(e)))
+				break;
+		}
+	} else if (json_object_get(prop, "enum")) {
+		snprintf(out, n, "enum");
+	} else if (json_object_get(prop, "$ref")) {
+		snprintf(out, n, "reference");
+	}
+}
+
+static bool
+json_is_required(const json_t *schema, const char *name)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(schema, "required"), i, e)
+		if (json_is_string(e) &&
+		    strcmp(json_string_value(e), name) == 0)
+			return true;
+	return false;
+}
+
+static void
+def_from_json(struct page_def *t, const json_t *def)
+{
+	const json_t *schema = json_object_get(def, "inputSchema");
+	const json_t *props = json_object_get(schema, "properties");
+	const json_t *ann = json_object_get(def, "annotations");
+	const char *key;
+	json_t *prop;
+	size_t n;
+	int h;
+
+	t->description = json_get_str(def, "description");
+	t->title = json_get_str(def, "title");
+	for (h = 0; h < HINT__COUNT; h++) {
+		const json_t *v = json_object_get(ann, hint_names[h]);
+
+		t->hints[h] = json_is_boolean(v) ? json_is_true(v) : -1;
+	}
+	n = json_object_size(props);
+	if (!json_is_object(props) || n == 0)
+		return;
+	t->more_params = n > PAGES_PARAMS_MAX;
+	t->params = xcalloc(n < PAGES_PARAMS_MAX ? n : PAGES_PARAMS_MAX,
+			    sizeof(*t->params));
+	json_object_foreach((json_t *)props, key, prop) {
+		struct page_param *pp = &t->params[t->nparams];
+
+		if (t->nparams == PAGES_PARAMS_MAX)
+			break;
+		pp->name = key;
+		json_schema_type(prop, pp->type, sizeof(pp->type));
+		pp->required = json_is_required(schema, key);
+		pp->description = json_get_str(prop, "description");
+		t->nparams++;
+	}
+}
+
+/* The string value of member key of object obj; NULL when not a string. */
+static const char *
+scan_str(const struct jscan *js, size_t obj, const char *key)
+{
+	size_t i = jscan_get(js, obj, key);
+
+	return i && js->n[i].type == JSCAN_STRING ? js->n[i].str : NULL;
+}
+
+static void
+scan_schema_type(const struct jscan *js, size_t prop, char *out, size_t n)
+{
+	size_t t = jscan_get(js, prop, "type"), used = 0, i;
+
+	snprintf(out, n, "any");
+	if (t && js->n[t].type == JSCAN_STRING) {
+		snprintf(out, n, "%s", js->n[t].str);
+	} else if (t && js->n[t].type == JSCAN_ARRAY) {
+		out[0] = '\0';
+		for (i = t + 1; i < js->n[t].next; i = js->n[i].next) {
+			if (js->n[i].type != JSCAN_STRING)
+				continue;
+			if (!type_add(out, n, &used, js->n[i].str))
+				break;
+		}
+	} else if (jscan_get(js, prop, "enum")) {
+		snprintf(out, n, "enum");
+	} else if (jscan_get(js, prop, "$ref")) {
+		snprintf(out, n, "reference");
+	}
+}
+
+static bool
+scan_is_required(const struct jscan *js, size_t schema, const char *name)
+{
+	size_t r = jscan_get(js, schema, "required"), i;
+
+	if (!r || js->n[r].type != JSCAN_ARRAY)
+		return false;
+	for (i = r + 1; i < js->n[r].next; i = js->n[i].next)
+		if (js->n[i].type == JSCAN_STRING &&
+		    strcmp(js->n[i].str, name) == 0)
+			return true;
+	return false;
+}
+
+static void
+def_from_scan(struct page_def *t, const struct jscan *js)
+{
+	size_t schema = jscan_get(js, 0, "inputSchema");
+	size_t props = jscan_get(js, schema, "properties");
+	size_t ann = jscan_get(js, 0, "annotations"), n, i;
+	int h;
+
+	t->description = scan_str(js, 0, "description");
+	t->title = scan_str(js, 0, "title");
+	for (h = 0; h < HINT__COUNT; h++) {
+		size_t v = jscan_get(js, ann, hint_names[h]);
+
+		t->hints[h] = !v ? -1 : js->n[v].type == JSCAN_TRUE ? 1 :
+			      js->n[v].type == JSCAN_FALSE ? 0 : -1;
+	}
+	if (!props || js->n[props].type != JSCAN_OBJECT ||
+	    js->n[props].size == 0)
+		return;
+	n = js->n[props].size;
+	t->more_params = n > PAGES_PARAMS_MAX;
+	t->params = xcalloc(n < PAGES_PARAMS_MAX ? n : PAGES_PARAMS_MAX,
+			    sizeof(*t->params));
+	for (i = props + 1; i < js->n[props].next && t->nparams <
+	     PAGES_PARAMS_MAX; i = js->n[i].next) {
+		struct page_param *pp = &t->params[t->nparams++];
+
+		pp->name = js->n[i].key;
+		scan_schema_type(js, i, pp->type, sizeof(pp->type));
+		pp->required = scan_is_required(js, schema, pp->name);
+		pp->description = scan_str(js, i, "description");
+	}
+}
+
+void
+page_def_set_definition(struct page_def *t, const char *text)
+{
+	int h;
+
+	t->title = t->description = NULL;
+	t->params = NULL;
+	t->nparams = 0;
+	t->more_params = false;
+	for (h = 0; h < HINT__COUNT; h++)
+		t->hints[h] = -1;
+	if (jscan_parse(text, &t->def_scan)) {
+		if (t->def_scan.n[0].type == JSCAN_OBJECT)
+			def_from_scan(t, &t->def_scan);
+		return;
+	}
+	t->def_json = json_loads(text, 0, NULL);
+	if (json_is_object(t->def_json))
+		def_from_json(t, t->def_json);
 }
 
 /* Releasing the models. */
@@ -897,7 +1040,9 @@ page_def_release(struct page_def *t)
 
 	free(t->name);
 	free(t->hash);
-	json_decref(t->def);
+	free(t->params);
+	json_decref(t->def_json);
+	jscan_release(&t->def_scan);
 	if (t->classified)
 		verdict_release(&t->v);
 	buf_release(&t->policy);

@@ -17,6 +17,7 @@
 #include "report/doc.h"
 #include "report/export.h"
 #include "report/grade.h"
+#include "report/jscan.h"
 #include "report/profile.h"
 #include "util/buf.h"
 
@@ -63,10 +64,35 @@ struct page_server {
 	struct export_notes notes;       /* what formats could not say */
 };
 
+/* Most parameters listed on a tool page. */
+#define PAGES_PARAMS_MAX 200
+
+/* The behaviour hints of MCP tool annotations a tool page checks. */
+enum page_hint {
+	HINT_READ_ONLY, HINT_DESTRUCTIVE, HINT_IDEMPOTENT, HINT_OPEN_WORLD,
+	HINT__COUNT
+};
+
+/* One parameter from a definition's inputSchema. */
+struct page_param {
+	const char *name;        /* borrowed from the page_def */
+	char type[128];          /* "string", "string | null", "enum", ... */
+	bool required;           /* listed in inputSchema.required */
+	const char *description; /* NULL: none; borrowed */
+};
+
 /* Everything a tool (definition) page shows. */
 struct page_def {
 	char *name, *hash;  /* owned */
-	json_t *def;        /* the definition; owned reference */
+	/* From the definition (page_def_set_definition): strings borrowed
+	   from def_json or def_scan, which hold them. */
+	const char *title, *description; /* NULL: none */
+	struct page_param *params; /* the first PAGES_PARAMS_MAX; owned */
+	size_t nparams;
+	bool more_params;          /* the schema has more than those */
+	int hints[HINT__COUNT];    /* declared: 1 true, 0 false, -1 not */
+	json_t *def_json;          /* owned reference, or NULL */
+	struct jscan def_scan;     /* owned (empty when def_json is used) */
 	bool classified;
 	struct verdict v;
 	struct action action;
@@ -116,6 +142,14 @@ void page_index(struct doc *d, const struct page_index *idx, size_t page,
 		size_t npages);
 void page_server(struct doc *d, const struct page_server *s);
 void page_def(struct doc *d, const struct page_def *t);
+
+/*
+ * Fill t's definition fields from the stored definition JSON (NUL-
+ * terminated).  Text that is no JSON object leaves them empty (no title,
+ * description, parameters or hints).  Canonical text is read with
+ * report/jscan.h, anything else with jansson, to the same result.
+ */
+void page_def_set_definition(struct page_def *t, const char *text);
 
 /* Free what the models own (not the structs). */
 void page_server_release(struct page_server *s);

@@ -16,6 +16,7 @@
 #include "report/pages.h"
 #include "report/recommend.h"
 #include "report/site.h"
+#include "report/vdecode.h"
 #include "util/fileio.h"
 #include "util/version.h"
 #include "util/xalloc.h"
@@ -23,6 +24,9 @@
 
 /* Jobs waiting for a worker; bounds the memory the reader runs ahead. */
 #define QUEUE_CAP 256
+/* A full queue wakes the reader only once it has drained to this, so the
+   reader refills it in one go instead of waking for every free slot. */
+#define QUEUE_LOW (QUEUE_CAP / 2)
 
 enum job_kind { JOB_SERVER, JOB_DEF };
 
@@ -30,7 +34,7 @@ struct job {
 	enum job_kind kind;
 	struct page_server srv;    /* JOB_SERVER */
 	char **verdict_json;       /* per tool; NULL entries: none */
-	char **def_json;           /* per tool, for the token count */
+	size_t def_bytes;          /* definitions' JSON, for the tokens */
 	struct page_summary *sum;  /* where the index line goes */
 	struct page_def def;       /* JOB_DEF */
 	char *def_text, *verdict_text;
@@ -73,8 +77,9 @@ static bool
 site_push(struct site *s, struct job *j)
 {
 	pthread_mutex_lock(&s->lock);
-	while (s->count == QUEUE_CAP && !s->failed)
-		pthread_cond_wait(&s->not_full, &s->lock);
+	if (s->count == QUEUE_CAP)
+		while (s->count > QUEUE_LOW && !s->failed)
+			pthread_cond_wait(&s->not_full, &s->lock);
 	if (s->failed) {
 		pthread_mutex_unlock(&s->lock);
 		job_free(j);
@@ -99,7 +104,8 @@ site_pop(struct site *s)
 		j = s->queue[s->head];
 		s->head = (s->head + 1) % QUEUE_CAP;
 		s->count--;
-		pthread_cond_signal(&s->not_full);
+		if (s->count == QUEUE_LOW)
+			pthread_cond_signal(&s->not_full);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return j;
@@ -113,12 +119,9 @@ job_free(struct job *j)
 	if (!j)
 		return;
 	if (j->kind == JOB_SERVER) {
-		for (i = 0; i < j->srv.ntools; i++) {
+		for (i = 0; i < j->srv.ntools; i++)
 			free(j->verdict_json[i]);
-			free(j->def_json[i]);
-		}
 		free(j->verdict_json);
-		free(j->def_json);
 		page_server_release(&j->srv);
 	} else {
 		free(j->def_text);
@@ -133,39 +136,32 @@ static bool
 decode_verdict(const char *text, struct verdict *v)
 {
 	struct errbuf eb = ERRBUF_INIT;
-	json_t *j;
-	bool ok;
 
-	if (!text)
-		return false;
-	j = json_loads(text, 0, NULL);
-	ok = j && verdict_from_json(j, v, &eb) == 0;
-	json_decref(j);
-	return ok;
+	return text && vdecode_verdict(text, v, &eb) == 0;
 }
 
-/* Render one page with every requested backend and write it. */
+/* Render one page with every requested backend into out (the worker's
+   buffer, reused from page to page) and write it. */
 static int
-write_page(struct site *s, const char *(*path_fn)(void *ctx, const char *ext,
-						  char **owned),
+write_page(struct site *s, struct buf *out,
+	   const char *(*path_fn)(void *ctx, const char *ext, char **owned),
 	   void *ctx, void (*render)(struct doc *d, void *ctx),
 	   const char *root, struct errbuf *eb)
 {
 	const char *dirs[2] = { s->o->html_dir, s->o->md_dir };
 	const struct doc_ops *ops[2] = { &doc_html_ops, &doc_md_ops };
-	struct buf out = BUF_INIT(REPORT_PAGE_MAX);
 	int i, ret = 0;
 
 	for (i = 0; i < 2 && ret == 0; i++) {
-		struct doc d = { ops[i], &out, root, false };
+		struct doc d = { ops[i], out, root, false };
 		char *owned = NULL, *full;
 
 		if (!dirs[i])
 			continue;
-		buf_reset(&out);
+		buf_reset(out);
 		render(&d, ctx);
 		path_fn(ctx, ops[i]->ext, &owned);
-		if (out.toobig) {
+		if (out->toobig) {
 			errbuf_set(eb, "page '%s' is larger than %d bytes",
 				   owned, REPORT_PAGE_MAX);
 			free(owned);
@@ -173,8 +169,8 @@ write_page(struct site *s, const char *(*path_fn)(void *ctx, const char *ext,
 			break;
 		}
 		full = xasprintf("%s/%s", dirs[i], owned);
-		ret = file_write_atomic_nosync(full, out.data ? out.data : "",
-					       out.len, eb);
+		ret = file_write_atomic_nosync(full, out->data ? out->data : "",
+					       out->len, eb);
 		free(full);
 		free(owned);
 		if (ret == 0) {
@@ -183,7 +179,6 @@ write_page(struct site *s, const char *(*path_fn)(void *ctx, const char *ext,
 			pthread_mutex_unlock(&s->lock);
 		}
 	}
-	buf_release(&out);
 	return ret;
 }
 
@@ -214,7 +209,8 @@ def_render_cb(struct doc *d, void *ctx)
 }
 
 static int
-run_server_job(struct site *s, struct job *j, struct errbuf *eb)
+run_server_job(struct site *s, struct job *j, struct buf *page,
+	       struct errbuf *eb)
 {
 	struct page_server *p = &j->srv;
 	struct page_summary *sum = j->sum;
@@ -242,8 +238,7 @@ run_server_job(struct site *s, struct job *j, struct errbuf *eb)
 				sum->npoison_findings++;
 	}
 	grade_server(tv, p->ntools, &p->grade);
-	p->tokens = grade_tokens_defs((const char *const *)j->def_json,
-				      p->ntools);
+	p->tokens = grade_tokens_for_def_bytes(j->def_bytes, p->ntools);
 	p->profile = profile_name(s->o->profile);
 	/* One decision, five writers: the same steps as recommend_render()
 	   without deciding the tools again for every format. */
@@ -265,13 +260,15 @@ run_server_job(struct site *s, struct job *j, struct errbuf *eb)
 	memcpy(sum->by_category, p->grade.by_category,
 	       sizeof(sum->by_category));
 	sum->tokens = p->tokens;
-	ret = write_page(s, server_path_cb, j, server_render_cb, "../", eb);
+	ret = write_page(s, page, server_path_cb, j, server_render_cb, "../",
+			 eb);
 	free(tv);
 	return ret;
 }
 
 static int
-run_def_job(struct site *s, struct job *j, struct errbuf *eb)
+run_def_job(struct site *s, struct job *j, struct buf *page,
+	    struct errbuf *eb)
 {
 	struct page_def *p = &j->def;
 	struct tool_verdict tv = { p->name, NULL };
@@ -279,11 +276,7 @@ run_def_job(struct site *s, struct job *j, struct errbuf *eb)
 	struct export_notes notes = EXPORT_NOTES_INIT;
 	struct errbuf peb = ERRBUF_INIT;
 
-	p->def = json_loads(j->def_text, 0, NULL);
-	if (!json_is_object(p->def)) {
-		json_decref(p->def);
-		p->def = json_object();
-	}
+	page_def_set_definition(p, j->def_text);
 	p->classified = decode_verdict(j->verdict_text, &p->v);
 	tv.verdict = p->classified ? &p->v : NULL;
 	profile_decide(s->o->profile, p->name, tv.verdict, &p->action);
@@ -299,7 +292,8 @@ run_def_job(struct site *s, struct job *j, struct errbuf *eb)
 		buf_printf(&p->policy, "(no policy: %s)", peb.msg);
 	}
 	export_notes_release(&notes);
-	return write_page(s, def_path_cb, j, def_render_cb, "../../", eb);
+	return write_page(s, page, def_path_cb, j, def_render_cb, "../../",
+			  eb);
 }
 
 static void *
@@ -307,6 +301,7 @@ worker(void *arg)
 {
 	struct site *s = arg;
 	struct errbuf eb = ERRBUF_INIT;
+	struct buf page = BUF_INIT(REPORT_PAGE_MAX);
 	struct job *j;
 
 	while ((j = site_pop(s)) != NULL) {
@@ -317,12 +312,14 @@ worker(void *arg)
 		stop = s->failed;
 		pthread_mutex_unlock(&s->lock);
 		if (!stop)
-			rc = j->kind == JOB_SERVER ? run_server_job(s, j, &eb) :
-			     run_def_job(s, j, &eb);
+			rc = j->kind == JOB_SERVER ?
+			     run_server_job(s, j, &page, &eb) :
+			     run_def_job(s, j, &page, &eb);
 		if (rc < 0)
 			site_fail(s, &eb);
 		job_free(j);
 	}
+	buf_release(&page);
 	return NULL;
 }
 
@@ -408,6 +405,7 @@ read_servers(struct site *s, struct store *st, struct page_summary ***sums,
 		while (cursor_at(&tools, SC_TOOL_SERVER, p->name, eb)) {
 			struct store_scan *t = tools.sc;
 			struct page_tool *pt;
+			const char *def;
 
 			if (p->ntools == tcap) {
 				tcap = tcap ? tcap * 2 : 16;
@@ -415,8 +413,6 @@ read_servers(struct site *s, struct store *st, struct page_summary ***sums,
 							 sizeof(*p->tools));
 				j->verdict_json = xreallocarray(
 					j->verdict_json, tcap, sizeof(char *));
-				j->def_json = xreallocarray(j->def_json, tcap,
-							    sizeof(char *));
 			}
 			pt = &p->tools[p->ntools];
 			memset(pt, 0, sizeof(*pt));
@@ -427,8 +423,10 @@ read_servers(struct site *s, struct store *st, struct page_summary ***sums,
 			pt->nonstandard = store_scan_int(t, SC_TOOL_NONSTANDARD);
 			j->verdict_json[p->ntools] = dup_or_null(
 				store_scan_text(t, SC_TOOL_VERDICT));
-			j->def_json[p->ntools] = xstrdup(
-				store_scan_text(t, SC_TOOL_DEFINITION));
+			/* Only its size is shown (the token estimate):
+			   no copy. */
+			def = store_scan_text(t, SC_TOOL_DEFINITION);
+			j->def_bytes += def ? strlen(def) : 0;
 			p->ntools++;
 			tools.state = store_scan_next(t, eb);
 		}

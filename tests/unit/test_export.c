@@ -1,7 +1,8 @@
 /*
  * Exports: the seed case byte for byte, each format for a fixed set of
  * tools, escaping of hostile strings, determinism, notes, and safe file
- * names.  Actions are built by hand so no classifier is needed.
+ * names.  Actions are built by hand so no classifier is needed.  Also
+ * the direct decoder of stored verdicts against jansson.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "report/encode.h"
 #include "report/export.h"
+#include "report/vdecode.h"
 #include "util/fileio.h"
 #include "t.h"
 
@@ -580,4 +582,213 @@ TEST(write_file_is_atomic_and_named_safely)
 	free(path);
 	buf_release(&b);
 	buf_release(&in);
+}
+
+/* Stored verdicts: the direct parser must agree with jansson +
+   verdict_from_json() on every input, canonical or not. */
+
+static int
+slow_decode(const char *text, struct verdict *v, struct errbuf *eb)
+{
+	json_t *j = json_loads(text, 0, NULL);
+	int r;
+
+	memset(v, 0, sizeof(*v));
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return 1;
+	}
+	r = verdict_from_json(j, v, eb) == 0 ? 0 : -1;
+	json_decref(j);
+	return r;
+}
+
+static bool
+verdicts_equal(const struct verdict *a, const struct verdict *b)
+{
+	size_t i;
+
+	if (a->category != b->category || a->risk != b->risk ||
+	    a->score != b->score || a->confidence != b->confidence ||
+	    a->traits != b->traits || a->nfindings != b->nfindings ||
+	    a->nevidence != b->nevidence ||
+	    strcmp(a->rationale, b->rationale) != 0)
+		return false;
+	for (i = 0; i < a->nfindings; i++)
+		if (strcmp(a->findings[i].rule, b->findings[i].rule) ||
+		    a->findings[i].severity != b->findings[i].severity ||
+		    strcmp(a->findings[i].field, b->findings[i].field) ||
+		    strcmp(a->findings[i].match, b->findings[i].match))
+			return false;
+	for (i = 0; i < a->nevidence; i++)
+		if (strcmp(a->evidence[i].rule, b->evidence[i].rule) ||
+		    strcmp(a->evidence[i].field, b->evidence[i].field) ||
+		    strcmp(a->evidence[i].match, b->evidence[i].match) ||
+		    a->evidence[i].weight != b->evidence[i].weight)
+			return false;
+	return true;
+}
+
+/* Decode text both ways; returns vdecode's result, or 99 on a mismatch.
+   *fast: the direct parser took it (one block). */
+static int
+both_ways(const char *text, bool *fast)
+{
+	struct errbuf e1 = ERRBUF_INIT, e2 = ERRBUF_INIT;
+	struct verdict a, b;
+	int ra = vdecode_verdict(text, &a, &e1), rb = slow_decode(text, &b, &e2);
+	int ret = ra;
+
+	*fast = ra == 0 && a.arena != NULL;
+	if (ra != rb || (ra == 0 && !verdicts_equal(&a, &b)) ||
+	    (ra < 0 && strcmp(e1.msg, e2.msg) != 0)) {
+		fprintf(stderr, "  mismatch on %s: %d/%d '%s'/'%s'\n", text, ra,
+			rb, e1.msg, e2.msg);
+		ret = 99;
+	}
+	if (ra == 0)
+		verdict_release(&a);
+	if (rb == 0)
+		verdict_release(&b);
+	return ret;
+}
+
+TEST(stored_verdict_fast_path_matches_jansson)
+{
+	struct evidence ev[3] = {
+		{ (char *)"verb.delete", (char *)"verb", (char *)"Delete", 60 },
+		{ (char *)"desc.q", (char *)"description",
+		  (char *)"say \"hi\" \\ /\t\x01\x7f caf\xc3\xa9 \xe2\x80\xae", -5 },
+		{ (char *)"", (char *)"", (char *)"", 0 },
+	};
+	struct finding fi[1] = {
+		{ (char *)"poison.hidden", RISK_CRITICAL, (char *)"description",
+		  (char *)"<IMPORTANT>{x}</IMPORTANT>" },
+	};
+	struct verdict v = { 0 };
+	char *text;
+	bool fast;
+
+	v.category = CAT_DESTRUCTIVE;
+	v.risk = RISK_HIGH;
+	v.score = 75;
+	v.confidence = 0.85;
+	v.traits = TRAIT_BULK | TRAIT_POISONING | TRAIT_OPEN_WORLD;
+	v.findings = fi;
+	v.nfindings = 1;
+	v.evidence = ev;
+	v.nevidence = 3;
+	v.rationale = (char *)"Why: {braces} [brackets] \xf0\x9f\x98\x80.";
+	text = verdict_to_text(&v);
+	CHECK_INT(both_ways(text, &fast), 0);
+	CHECK(fast);
+	free(text);
+	v.nfindings = v.nevidence = 0;
+	v.traits = 0;
+	v.confidence = 1.0;
+	text = verdict_to_text(&v);
+	CHECK_INT(both_ways(text, &fast), 0);
+	CHECK(fast);
+	free(text);
+}
+
+TEST(stored_verdict_other_shapes_take_the_general_path)
+{
+	static const char *const ok[] = {
+		/* whitespace, key order, extra keys, integer confidence,
+		   surrogate pairs, \u0000-free escapes */
+		"{ \"category\":\"read\",\"risk\":\"low\",\"score\":10,"
+		"\"confidence\":1.0,\"traits\":[],\"findings\":[],"
+		"\"evidence\":[],\"rationale\":\"r\"}",
+		"{\"risk\":\"low\",\"category\":\"read\",\"score\":10,"
+		"\"confidence\":1,\"traits\":[],\"findings\":[],"
+		"\"evidence\":[],\"rationale\":\"r\"}",
+		"{\"category\":\"read\",\"risk\":\"low\",\"score\":10,"
+		"\"confidence\":0.5,\"traits\":[],\"findings\":[],"
+		"\"evidence\":[],\"rationale\":\"\\ud83d\\ude00\",\"x\":1}",
+		"{\"category\":\"read\",\"risk\":\"low\",\"score\":10,"
+		"\"confidence\":0.5,\"traits\":[],\"findings\":[],"
+		"\"evidence\":[],\"rationale\":\"r\"}\n",
+		"{\"category\":\"read\",\"risk\":\"low\",\"score\":10,"
+		"\"score\":20,\"confidence\":0.5,\"traits\":[],\"findings\":[],"
+		"\"evidence\":[],\"rationale\":\"r\"}",
+		"{\"category\":\"read\",\"risk\":\"low\",\"score\":10,"
+		"\"confidence\":0.5,\"traits\":[],\"findings\":[],"
+		"\"evidence\":[{\"rule\":\"a\",\"field\":\"b\",\"match\":\"c\","
+		"\"weight\":12345678901}],\"rationale\":\"r\"}",
+	};
+	/* not what verdict_to_text() writes, but in its key order: the
+	   direct parser may take these and must agree */
+	static const char *const odd[] = {
+		"{\"category\":\"read\",\"risk\":\"low\",\"score\":-0,"
+		"\"confidence\":5e-1,\"traits\":[\"bulk\",\"bulk\"],"
+		"\"findings\":[],\"evidence\":[{\"rule\":\"a\",\"field\":\"b\","
+		"\"match\":\"\\u00e9\\u2028\",\"weight\":123456789}],"
+		"\"rationale\":\"r\"}",
+	};
+	static const char *const bad[] = {
+		"",
+		"not json",
+		"[]",
+		"\"str\"",
+		"{\"category\":\"read\"",
+		/* invalid UTF-8, \u0000, a lone surrogate, a raw control */
+		"{\"category\":\"read\",\"risk\":\"low\",\"score\":10,"
+		"\"confidence\":0.5,\"traits\":[],\"findings\":[],"
+		"\"evidence\":[],\"rationale\":\"\xc3\x28\"}",
+		"{\"category\":\"read\",\"risk\":\"low\",\"score\":10,"
+		"\"confidence\":0.5,\"traits\":[],\"findings\":[],"
+		"\"evidence\":[],\"rationale\":\"\\u0000\"}",
+		"{\"category\":\"read\",\"risk\":\"low\",\"score\":10,"
+		"\"confidence\":0.5,\"traits\":[],\"findings\":[],"
+		"\"evidence\":[],\"rationale\":\"\\udc00\"}",
+		"{\"category\":\"read\",\"risk\":\"low\",\"score\":10,"
+		"\"confidence\":0.5,\"traits\":[],\"findings\":[],"
+		"\"evidence\":[],\"rationale\":\"a\nb\"}",
+		"{\"category\":\"read\",\"risk\":\"low\",\"score\":10,"
+		"\"confidence\":1e999,\"traits\":[],\"findings\":[],"
+		"\"evidence\":[],\"rationale\":\"r\"}",
+		"{\"category\":\"read\",\"risk\":\"low\",\"score\":10,"
+		"\"confidence\":0.5,\"traits\":[],\"findings\":[],"
+		"\"evidence\":[],\"rationale\":\"r\"} x",
+	};
+	static const char *const invalid[] = {
+		"{}",
+		"{\"category\":\"bogus\",\"risk\":\"low\",\"score\":10,"
+		"\"confidence\":0.5,\"traits\":[],\"findings\":[],"
+		"\"evidence\":[],\"rationale\":\"r\"}",
+		"{\"category\":\"read\",\"risk\":\"low\",\"score\":101,"
+		"\"confidence\":0.5,\"traits\":[],\"findings\":[],"
+		"\"evidence\":[],\"rationale\":\"r\"}",
+		"{\"category\":\"read\",\"risk\":\"low\",\"score\":10,"
+		"\"confidence\":1.5,\"traits\":[],\"findings\":[],"
+		"\"evidence\":[],\"rationale\":\"r\"}",
+		"{\"category\":\"read\",\"risk\":\"low\",\"score\":10,"
+		"\"confidence\":0.5,\"traits\":[\"nope\"],\"findings\":[],"
+		"\"evidence\":[],\"rationale\":\"r\"}",
+		"{\"category\":\"read\",\"risk\":\"low\",\"score\":10,"
+		"\"confidence\":0.5,\"traits\":[],\"findings\":[{\"rule\":\"a\","
+		"\"severity\":\"dire\",\"field\":\"b\",\"match\":\"c\"}],"
+		"\"evidence\":[],\"rationale\":\"r\"}",
+		"{\"category\":\"read\",\"risk\":\"low\",\"score\":10,"
+		"\"confidence\":0.5,\"traits\":[],\"findings\":[],"
+		"\"evidence\":[{\"rule\":\"a\",\"field\":\"b\",\"match\":\"c\","
+		"\"weight\":1.5}],\"rationale\":\"r\"}",
+		"{\"category\":\"read\",\"risk\":\"low\",\"score\":10,"
+		"\"confidence\":0.5,\"traits\":[],\"findings\":[],"
+		"\"evidence\":[]}",
+	};
+	size_t i;
+	bool fast;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		CHECK_INT(both_ways(ok[i], &fast), 0);
+		CHECK(!fast);
+	}
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
+		CHECK_INT(both_ways(odd[i], &fast), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK_INT(both_ways(bad[i], &fast), 1);
+	for (i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++)
+		CHECK_INT(both_ways(invalid[i], &fast), -1);
 }

@@ -1,7 +1,8 @@
 /*
  * Unit tests for the report's escapers and page names: HTML text and
  * attribute escaping, href encoding, Markdown escaping and fences, and
- * file names that stay inside the site whatever a name contains.
+ * file names that stay inside the site whatever a name contains; the
+ * definition reader against jansson.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -253,4 +254,124 @@ out:
 	free(path);
 	free(db);
 	free(site);
+}
+
+/* Tool definitions: the direct reader and jansson fill the page model
+   alike, and odd or broken text is left to jansson. */
+
+static bool
+defs_equal(const struct page_def *a, const struct page_def *b)
+{
+	size_t i;
+	int h;
+
+	if (!!a->title != !!b->title || (a->title && strcmp(a->title, b->title)) ||
+	    !!a->description != !!b->description ||
+	    (a->description && strcmp(a->description, b->description)) ||
+	    a->nparams != b->nparams || a->more_params != b->more_params)
+		return false;
+	for (h = 0; h < HINT__COUNT; h++)
+		if (a->hints[h] != b->hints[h])
+			return false;
+	for (i = 0; i < a->nparams; i++) {
+		const struct page_param *x = &a->params[i], *y = &b->params[i];
+
+		if (strcmp(x->name, y->name) || strcmp(x->type, y->type) ||
+		    x->required != y->required ||
+		    !!x->description != !!y->description ||
+		    (x->description && strcmp(x->description, y->description)))
+			return false;
+	}
+	return true;
+}
+
+TEST(definition_reader_matches_jansson)
+{
+	json_t *def = json_pack(
+		"{s:s,s:s,s:{s:b,s:b,s:n,s:s},s:{s:{},s:[s,i,s]}}",
+		"name", "t", "title", "T \xf0\x9f\x98\x80 \\u", "annotations",
+		"readOnlyHint", 1, "destructiveHint", 0, "idempotentHint",
+		"openWorldHint", "yes", "inputSchema", "properties", "required",
+		"b", 7, "p10");
+	json_t *props = json_object_get(json_object_get(def, "inputSchema"),
+					"properties");
+	struct page_def a, b;
+	char *sorted, *unsorted = NULL, key[16];
+	int i;
+
+	for (i = 0; i < PAGES_PARAMS_MAX + 5; i++) {
+		snprintf(key, sizeof(key), "p%d", i);
+		json_object_set_new(props, key,
+				    i % 4 == 0 ? json_pack("{s:[s,i,s],s:s}",
+							   "type", "string", 1,
+							   "null", "description",
+							   "d\x01<x>") :
+				    i % 4 == 1 ? json_pack("{s:n}", "enum") :
+				    i % 4 == 2 ? json_pack("{s:s}", "$ref", "#") :
+				    json_integer(i));
+	}
+	json_object_set_new(props, "b", json_pack("{s:s}", "type", "integer"));
+	sorted = json_dumps(def, JSON_COMPACT | JSON_SORT_KEYS);
+	/* the same text with the emoji as a surrogate pair escape, which
+	   the direct reader leaves to jansson */
+	{
+		const char *e = strstr(sorted, "\xf0\x9f\x98\x80");
+		size_t pre = e ? (size_t)(e - sorted) : 0;
+
+		CHECK(e != NULL);
+		unsorted = xasprintf("%.*s\\ud83d\\ude00%s", (int)pre, sorted,
+				     e ? e + 4 : "");
+	}
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	page_def_set_definition(&a, sorted);
+	page_def_set_definition(&b, unsorted);
+	CHECK(a.def_json == NULL);
+	CHECK(b.def_json != NULL);
+	CHECK(defs_equal(&a, &b));
+	CHECK_INT(a.nparams, PAGES_PARAMS_MAX);
+	CHECK(a.more_params);
+	CHECK_INT(a.hints[HINT_READ_ONLY], 1);
+	CHECK_INT(a.hints[HINT_DESTRUCTIVE], 0);
+	CHECK_INT(a.hints[HINT_IDEMPOTENT], -1);
+	CHECK_INT(a.hints[HINT_OPEN_WORLD], -1);
+	CHECK_STR(a.params[0].name, "b");
+	CHECK_STR(a.params[0].type, "integer");
+	CHECK_STR(a.params[1].type, "string | null");
+	CHECK(a.params[1].required == false);
+	page_def_release(&a);
+	page_def_release(&b);
+	free(sorted);
+	free(unsorted);
+	json_decref(def);
+}
+
+TEST(definition_reader_declines_what_jansson_might_read_otherwise)
+{
+	static const char *const empty[] = {
+		"", "[]", "\"s\"", "{\"a\":1", "{\"a\":1} x",
+		"{\"description\":\"\\u0000\"}", "{\"description\":\"\xc3\x28\"}",
+		"{\"description\":\"\\udc00\"}", "{\"a\":1e999}",
+		"{\"a\":123456789012345678901234}",
+	};
+	struct page_def a;
+	size_t i;
+
+	for (i = 0; i < sizeof(empty) / sizeof(empty[0]); i++) {
+		memset(&a, 0, sizeof(a));
+		page_def_set_definition(&a, empty[i]);
+		CHECK(a.description == NULL && a.nparams == 0);
+		page_def_release(&a);
+	}
+	/* duplicate keys: jansson keeps the last */
+	memset(&a, 0, sizeof(a));
+	page_def_set_definition(&a, "{\"description\":\"one\","
+				    "\"description\":\"two\"}");
+	CHECK(a.def_json != NULL);
+	CHECK_STR(a.description, "two");
+	page_def_release(&a);
+	memset(&a, 0, sizeof(a));
+	page_def_set_definition(&a, "{\"description\":\"\\ud83d\\ude00 ok\"}");
+	CHECK_STR(a.description, "\xf0\x9f\x98\x80 ok");
+	page_def_release(&a);
 }
