@@ -81,7 +81,7 @@ table_add(struct table *t, const char *const *cells)
 		struct buf b = BUF_INIT(TABLE_CELL_MAX);
 		size_t w;
 
-		term_escape(&b, cells[c] ? cells[c] : "-", t->max[c]);
+		term_escape_line(&b, cells[c] ? cells[c] : "-", t->max[c]);
 		t->cells[t->nrows * t->ncols + c] = buf_detach(&b, NULL);
 		w = utf8_width(t->cells[t->nrows * t->ncols + c]);
 		if (w > t->width[c])

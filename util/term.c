@@ -65,6 +65,28 @@ term_escape(struct buf *out, const char *s, size_t maxcols)
 	return 0;
 }
 
+int
+term_escape_line(struct buf *out, const char *s, size_t maxcols)
+{
+	struct buf line = BUF_INIT(strlen(s) + 1);
+	bool space = false;
+	int ret;
+
+	for (; *s; s++) {
+		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
+			space = line.len > 0;
+			continue;
+		}
+		if (space)
+			buf_putc(&line, ' ');
+		space = false;
+		buf_putc(&line, *s);
+	}
+	ret = term_escape(out, buf_cstr(&line), maxcols);
+	buf_release(&line);
+	return ret;
+}
+
 void
 term_print(FILE *f, const char *s, size_t width)
 {

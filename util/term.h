@@ -18,6 +18,13 @@
  */
 int term_escape(struct buf *out, const char *s, size_t maxcols);
 
+/*
+ * term_escape() for one line of a table: runs of spaces, tabs and line
+ * breaks become one space, and leading and trailing ones go, so a
+ * description laid out over several indented lines reads as one line.
+ */
+int term_escape_line(struct buf *out, const char *s, size_t maxcols);
+
 /* Print s to f escaped as above, padded with spaces to width (if >0). */
 void term_print(FILE *f, const char *s, size_t width);
 

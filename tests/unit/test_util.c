@@ -84,6 +84,13 @@ TEST(term_escape_neutralises_controls)
 
 	term_escape(&b, "a\x1b[31mred\n\xe2\x80\x8bz\xff", 0);
 	CHECK_STR(buf_cstr(&b), "a\\x1b[31mred\\n\\u200bz\\xff");
+	buf_reset(&b);
+	/* One table line: whitespace folded, other controls still escaped. */
+	term_escape_line(&b, "\n    Reads a file.\n\t  Then \x1b[2J it  ends.  \r\n", 0);
+	CHECK_STR(buf_cstr(&b), "Reads a file. Then \\x1b[2J it ends.");
+	buf_reset(&b);
+	term_escape_line(&b, " \n\t ", 0);
+	CHECK_STR(buf_cstr(&b), "");
 	buf_release(&b);
 }
 
