@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "report/vdecode.h"
-#include "util/utf8.h"
+#include "util/json.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -37,98 +37,16 @@ lit(struct fast *f, const char *s)
 	return true;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/*
- * A JSON string into the string area; NULL to give up.  Raw control
- * bytes, invalid UTF-8, \u0000 and surrogate escapes are left to jansson
- * (which refuses or pairs them).  A decoded string is never longer than
- * its quoted form, so the area, as large as the text, cannot overflow.
- */
+/* A JSON string into the string area; NULL to give up and leave the
+   verdict to jansson (json_scan_string says which strings). */
 static const char *
 fast_str(struct fast *f)
 {
-	const unsigned char *p = (const unsigned char *)f->p;
-	char *start = f->str, *o = f->str;
+	char *start = f->str, *next = json_scan_string(&f->p, f->str);
 
-	if (*p++ != '"')
+	if (!next)
 		return NULL;
-	for (;;) {
-		unsigned c = *p;
-
-		if (c == '"')
-			break;
-		if (c < 0x20)
-			return NULL; /* includes the terminating NUL */
-		if (c >= 0x80) {
-			uint32_t cp;
-			size_t l = utf8_decode(p, strnlen((const char *)p, 4),
-					       &cp);
-
-			if (l == 0)
-				return NULL;
-			memcpy(o, p, l);
-			o += l;
-			p += l;
-			continue;
-		}
-		if (c != '\\') {
-			*o++ = (char)c;
-			p++;
-			continue;
-		}
-		p++;
-		switch (*p) {
-		case '"': *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '/': *o++ = '/'; break;
-		case 'b': *o++ = '\b'; break;
-		case 'f': *o++ = '\f'; break;
-		case 'n': *o++ = '\n'; break;
-		case 'r': *o++ = '\r'; break;
-		case 't': *o++ = '\t'; break;
-		case 'u': {
-			unsigned v = 0;
-			int i, h;
-
-			for (i = 1; i <= 4; i++) {
-				if ((h = hexval((char)p[i])) < 0)
-					return NULL;
-				v = v << 4 | (unsigned)h;
-			}
-			if (v == 0 || (v >= 0xd800 && v <= 0xdfff))
-				return NULL;
-			if (v < 0x80) {
-				*o++ = (char)v;
-			} else if (v < 0x800) {
-				*o++ = (char)(0xc0 | v >> 6);
-				*o++ = (char)(0x80 | (v & 0x3f));
-			} else {
-				*o++ = (char)(0xe0 | v >> 12);
-				*o++ = (char)(0x80 | ((v >> 6) & 0x3f));
-				*o++ = (char)(0x80 | (v & 0x3f));
-			}
-			p += 4;
-			break;
-		}
-		default:
-			return NULL;
-		}
-		p++;
-	}
-	*o++ = '\0';
-	f->p = (const char *)p + 1;
-	f->str = o;
+	f->str = next;
 	return start;
 }
 

@@ -11,18 +11,6 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 char *
 http_unescape(const char *s, size_t len, bool plus_space, struct errbuf *eb)
 {
@@ -35,8 +23,8 @@ http_unescape(const char *s, size_t len, bool plus_space, struct errbuf *eb)
 		if (c == '%') {
 			int hi, lo;
 
-			if (len - i < 3 || (hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0) {
+			if (len - i < 3 || (hi = hex_value(s[i + 1])) < 0 ||
+			    (lo = hex_value(s[i + 2])) < 0) {
 				errbuf_set(eb, "bad percent-escape at "
 					       "offset %zu", i);
 				goto fail;

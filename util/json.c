@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/json.h"
+#include "util/parse.h"
 #include "util/utf8.h"
 #include "util/banned.h"
 
@@ -54,6 +55,82 @@ json_buf_real(struct buf *b, double v)
 		memmove(e, digits, strlen(digits) + 1);
 	}
 	return buf_puts(b, num);
+}
+
+char *
+json_scan_string(const char **pp, char *out)
+{
+	const unsigned char *p = (const unsigned char *)*pp;
+	char *o = out;
+
+	if (*p++ != '"')
+		return NULL;
+	for (;;) {
+		unsigned c = *p;
+
+		if (c == '"')
+			break;
+		if (c < 0x20)
+			return NULL; /* a raw control, or the end of the text */
+		if (c >= 0x80) {
+			uint32_t cp;
+			size_t l = utf8_decode(p, strnlen((const char *)p, 4),
+					       &cp);
+
+			if (l == 0)
+				return NULL;
+			memcpy(o, p, l);
+			o += l;
+			p += l;
+			continue;
+		}
+		if (c != '\\') {
+			*o++ = (char)c;
+			p++;
+			continue;
+		}
+		p++;
+		switch (*p) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '/': *o++ = '/'; break;
+		case 'b': *o++ = '\b'; break;
+		case 'f': *o++ = '\f'; break;
+		case 'n': *o++ = '\n'; break;
+		case 'r': *o++ = '\r'; break;
+		case 't': *o++ = '\t'; break;
+		case 'u': {
+			unsigned v = 0;
+			int i, h;
+
+			for (i = 1; i <= 4; i++) {
+				if ((h = hex_value((char)p[i])) < 0)
+					return NULL;
+				v = v << 4 | (unsigned)h;
+			}
+			if (v == 0 || (v >= 0xd800 && v <= 0xdfff))
+				return NULL;
+			if (v < 0x80) {
+				*o++ = (char)v;
+			} else if (v < 0x800) {
+				*o++ = (char)(0xc0 | v >> 6);
+				*o++ = (char)(0x80 | (v & 0x3f));
+			} else {
+				*o++ = (char)(0xe0 | v >> 12);
+				*o++ = (char)(0x80 | ((v >> 6) & 0x3f));
+				*o++ = (char)(0x80 | (v & 0x3f));
+			}
+			p += 4;
+			break;
+		}
+		default:
+			return NULL;
+		}
+		p++;
+	}
+	*o++ = '\0';
+	*pp = (const char *)p + 1;
+	return o;
 }
 
 const char *

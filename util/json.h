@@ -35,6 +35,17 @@ char *json_canonical(const json_t *j);
  */
 int json_buf_real(struct buf *b, double v);
 
+/*
+ * Decode the JSON string literal at *p into out, NUL-terminated, for the
+ * fast readers of texts the store wrote.  Declines (NULL) whatever jansson
+ * might read differently or refuse: raw control bytes, invalid UTF-8,
+ * \u0000, surrogate escapes, unknown escapes; the caller then falls back
+ * to jansson.  out needs room for the quoted text; the decoded form is
+ * never longer.  On success *p is past the closing quote and the result is
+ * the byte after out's terminator (where the next string can go).
+ */
+char *json_scan_string(const char **p, char *out);
+
 /* o[key] if it is a string, else NULL (borrowed). */
 const char *json_get_str(const json_t *o, const char *key);
 

@@ -14,6 +14,18 @@
 #include "util/banned.h"
 
 int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
 parse_ll(const char *s, long long min, long long max, long long *out,
 	 struct errbuf *eb)
 {
