@@ -49,6 +49,14 @@ typedef int (*cmd_fn)(int argc, char **argv, struct app *app);
 /* Print "mcprisk: <msg>" to stderr (the one way commands report errors). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * For commands that start servers (refresh, fetch): on SIGINT, SIGTERM or
+ * SIGHUP kill every running server's process group, then die of the
+ * signal as before.  What was committed stays; the open batch is lost
+ * exactly as after a crash, and the next refresh redoes it.
+ */
+void cli_stop_servers_on_signal(void);
+
 /* Print a usage line for a command to stderr and return EXIT_USAGE. */
 int cli_usage(const char *synopsis);
 

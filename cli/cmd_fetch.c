@@ -219,6 +219,7 @@ cmd_fetch(int argc, char **argv, struct app *app)
 		t->name = default_name(t);
 	what = target_describe(t);
 	out.what = what;
+	cli_stop_servers_on_signal();
 	cr = crawler_new(&co, &eb);
 	if (!cr) {
 		cli_error("fetch: %s", eb.msg);

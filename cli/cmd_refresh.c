@@ -391,6 +391,7 @@ cmd_refresh(int argc, char **argv, struct app *app)
 	rf.tty = term_isatty(2) && !app->quiet;
 	copts.progress = progress;
 	copts.progress_ctx = &rf;
+	cli_stop_servers_on_signal();
 	cr = crawler_new(&copts, &eb);
 	if (!cr) {
 		cli_error("%s", eb.msg);

@@ -3,6 +3,7 @@
  * and the exit-code contract.  Each subcommand lives in cli/cmd_<name>.c.
  */
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "crawler/stdio.h"
 #include "util/version.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -40,6 +42,28 @@ cli_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+static void
+on_stop_signal(int sig)
+{
+	stdio_kill_all();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void
+cli_stop_servers_on_signal(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
 }
 
 int

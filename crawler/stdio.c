@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,50 @@ struct stdio_proc {
 	char text[64];      /* exit text */
 	char tail[256];     /* last stderr line */
 };
+
+/*
+ * Process groups of the servers spawned and not yet reaped, for
+ * stdio_kill_all().  A signal handler may read the table at any moment:
+ * slots are single sig_atomic_t stores and the table never moves.  More
+ * servers than slots at once only go unlisted (jobs are far fewer).
+ */
+#define STDIO_MAX_GROUPS 4096
+static volatile sig_atomic_t live_groups[STDIO_MAX_GROUPS];
+
+static void
+groups_add(pid_t pgid)
+{
+	size_t i;
+
+	for (i = 0; i < STDIO_MAX_GROUPS; i++)
+		if (live_groups[i] == 0) {
+			live_groups[i] = (sig_atomic_t)pgid;
+			return;
+		}
+}
+
+static void
+groups_remove(pid_t pgid)
+{
+	size_t i;
+
+	for (i = 0; i < STDIO_MAX_GROUPS; i++)
+		if (live_groups[i] == (sig_atomic_t)pgid)
+			live_groups[i] = 0;
+}
+
+void
+stdio_kill_all(void)
+{
+	size_t i;
+
+	for (i = 0; i < STDIO_MAX_GROUPS; i++) {
+		pid_t g = (pid_t)live_groups[i];
+
+		if (g > 0)
+			kill(-g, SIGKILL);
+	}
+}
 
 static void
 close_fd(int *fd)
@@ -157,6 +202,7 @@ stdio_spawn(const struct target *t, struct errbuf *eb)
 	int ex[2] = { -1, -1 }, e = 0;
 	struct stdio_proc *p = NULL;
 	char **envp = NULL;
+	sigset_t stop, saved;
 	pid_t pid;
 	ssize_t r;
 
@@ -171,15 +217,26 @@ stdio_spawn(const struct target *t, struct errbuf *eb)
 		goto out;
 	}
 	envp = build_env(t);
+	/* No stop signal between the fork and the group's registration, or
+	   stdio_kill_all() in its handler would miss this server. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop, &saved);
 	pid = fork();
+	if (pid == 0)
+		child(t, envp, in[0], out[1], err[1], ex[1]);
+	if (pid > 0) {
+		setpgid(pid, pid); /* also here: no race with an early kill */
+		groups_add(pid);
+	}
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	if (pid < 0) {
 		errbuf_set(eb, "cannot run '%s': fork: %s", t->argv[0],
 			   strerror(errno));
 		goto out;
 	}
-	if (pid == 0)
-		child(t, envp, in[0], out[1], err[1], ex[1]);
-	setpgid(pid, pid); /* also here: no race with an early kill */
 	close_fd(&in[0]);
 	close_fd(&out[1]);
 	close_fd(&err[1]);
@@ -192,6 +249,7 @@ stdio_spawn(const struct target *t, struct errbuf *eb)
 
 		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 			;
+		groups_remove(pid);
 		errbuf_set(eb, "cannot run '%s': %s", t->argv[0],
 			   strerror(e));
 		goto out;
@@ -394,6 +452,7 @@ try_wait(struct stdio_proc *p, int flags)
 	if (r == p->pid || (r < 0 && errno == ECHILD)) {
 		/* The pgid stays reserved while members live: kill them. */
 		kill(-p->pid, SIGKILL);
+		groups_remove(p->pid);
 		p->phase = P_REAPED;
 		return true;
 	}

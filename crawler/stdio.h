@@ -91,4 +91,12 @@ pid_t stdio_pid(const struct stdio_proc *p);
    Blocks for at most the time SIGKILL takes. */
 void stdio_free(struct stdio_proc *p);
 
+/*
+ * SIGKILL the process group of every server still running.  Async-signal-
+ * safe: for a handler of SIGINT/SIGTERM in a program about to die, so that
+ * a stopped refresh leaves no server (or its children) behind, even one
+ * that ignores SIGTERM and end of input.
+ */
+void stdio_kill_all(void);
+
 #endif

@@ -4,7 +4,9 @@
 # `mcprisk refresh` with SIGKILL at random moments.  After each kill the
 # database passes PRAGMA integrity_check, every server holds exactly its
 # previous or its new tool set (never a mix), and a following refresh
-# completes.  Then a full disk (a small tmpfs, when mount is allowed), a
+# completes.  A refresh stopped by SIGTERM or SIGINT leaves no server
+# running, not even one that ignores SIGTERM and never answers.  Then a
+# full disk (a small tmpfs, when mount is allowed), a
 # read-only database and a database locked by another process give clear
 # errors and lose nothing.
 . "$ROOT/tests/cli/lib.sh"
@@ -191,4 +193,34 @@ else
 	chmod 0755 "$T_DIR"
 	echo "disk full: skipped (mounting a tmpfs needs root)"
 fi
+# A stopped refresh takes its servers with it: SIGTERM and SIGINT while it
+# waits on a server that ignores SIGTERM, never answers and forks a child.
+for pair in TERM:15 INT:2; do
+	sig=${pair%:*}
+	num=${pair#*:}
+	kidf="$T_DIR/kid-stop-$sig"
+	printf '{"sources":[{"type":"server","name":"stuck","command":"%s","args":["forks","%s"],"env":{"FIXTURE_STATE":"%s"}}]}\n' \
+		"$F" "$kidf" "$T_DIR/stop-state" >"$T_DIR/stop.json"
+	echo bad >"$T_DIR/stop-state"
+	rm -f "$kidf"
+	"$M" --db "$T_DIR/stop.db" refresh --catalog "$T_DIR/stop.json" --timeout 30 >/dev/null 2>&1 &
+	rpid=$!
+	i=0
+	while [ ! -s "$kidf" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	kid=$(cat "$kidf" 2>/dev/null)
+	kill -s "$sig" "$rpid"
+	wait "$rpid"
+	rc=$?
+	t_eq "SIG$sig stops the refresh, by the signal" "$rc" "$((128 + num))"
+	i=0
+	while ps -eo args | grep -F "$F forks $kidf" | grep -qv grep && [ $i -lt 20 ]; do sleep 0.1; i=$((i + 1)); done
+	t_eq "SIG$sig: the server that ignores SIGTERM is gone" "$(ps -eo args | grep -F "$F forks $kidf" | grep -v grep | wc -l)" 0
+	gone=yes
+	if [ -n "$kid" ] && [ -r "/proc/$kid/stat" ] && [ "$(cut -d' ' -f3 "/proc/$kid/stat")" != Z ]; then
+		gone="pid $kid still running"
+		kill -KILL "$kid" 2>/dev/null
+	fi
+	t_eq "SIG$sig: and so is its child" "$gone" yes
+	pkill -KILL -f "$F forks $kidf" 2>/dev/null
+done
 t_done
