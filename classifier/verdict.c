@@ -102,6 +102,12 @@ str_or_empty(const char *s)
 	return j ? j : json_string("");
 }
 
+double
+verdict_confidence(const struct verdict *v)
+{
+	return round(v->confidence * 100.0) / 100.0;
+}
+
 json_t *
 verdict_to_json(const struct verdict *v)
 {
@@ -115,7 +121,7 @@ verdict_to_json(const struct verdict *v)
 	json_object_set_new(o, "score", json_integer(v->score));
 	/* Two decimals, stored as a real; printed with JSON_REAL_PRECISION. */
 	json_object_set_new(o, "confidence",
-			    json_real(round(v->confidence * 100.0) / 100.0));
+			    json_real(verdict_confidence(v)));
 	for (i = 0; i < TRAIT__COUNT; i++)
 		if (v->traits & (1u << i))
 			json_array_append_new(traits,
@@ -200,7 +206,7 @@ verdict_to_text(const struct verdict *v)
 	put_key(&b, "score", false);
 	buf_printf(&b, "%d", v->score);
 	put_key(&b, "confidence", false);
-	json_buf_real(&b, round(v->confidence * 100.0) / 100.0);
+	json_buf_real(&b, verdict_confidence(v));
 	put_key(&b, "traits", false);
 	buf_putc(&b, '[');
 	for (i = 0, first = true; i < TRAIT__COUNT; i++) {

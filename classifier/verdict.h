@@ -97,6 +97,10 @@ int trait_parse(const char *s); /* returns the bit, or -1 */
  */
 json_t *verdict_to_json(const struct verdict *v);
 
+/* The confidence as every encoding of the verdict carries it: rounded to
+   two decimals. */
+double verdict_confidence(const struct verdict *v);
+
 /*
  * The same JSON as compact text (new string, caller frees): byte for byte
  * what json_dumps(verdict_to_json(v), JSON_COMPACT) gives, written

@@ -4,7 +4,6 @@
  * single IMMEDIATE transaction so a crash leaves either the old or the new
  * tool list, never a mix.
  */
-#include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -839,7 +838,7 @@ verdict_row_fill(struct verdict_row *r, const struct verdict *v)
 	r->category = category_name(v->category);
 	r->risk = risk_name(v->risk);
 	r->score = v->score;
-	r->confidence = round(v->confidence * 100.0) / 100.0;
+	r->confidence = verdict_confidence(v);
 	r->json = verdict_to_text(v);
 }
 
