@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "crawler/stdio.h"
+#include "db/store.h"
 #include "util/version.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -236,6 +237,8 @@ main(int argc, char **argv)
 			  rest[0]);
 		goto out;
 	}
+	/* Every thread of every command has its own connection. */
+	store_process_tune();
 	data_dir = find_data_dir();
 	app.data_dir = data_dir;
 	if (!app.db_path)
