@@ -149,6 +149,17 @@ warn_nonstandard(const struct ingest *ing, const char *where,
 	}
 }
 
+/* A failed write rolled back the servers of the open batch with it: they
+   keep their last committed state, so count them as failed, not ok. */
+static void
+count_failed(struct ingest *ing)
+{
+	int lost = store_discarded(ing->st);
+
+	ing->stats.servers_failed += 1 + lost;
+	ing->stats.servers_ok -= lost;
+}
+
 /* Add one successful write to the run's counters. */
 static void
 count_put(struct ingest *ing, const struct put_result *res)
@@ -173,7 +184,7 @@ ingest_manifest(struct ingest *ing, const struct server_info *info,
 		return -1;
 	if (store_put_manifest(ing->st, ing->run, info, m, NULL, touch, &res,
 			       eb) < 0) {
-		ing->stats.servers_failed++;
+		count_failed(ing);
 		return -1;
 	}
 	count_put(ing, &res);
@@ -187,9 +198,11 @@ ingest_failure(struct ingest *ing, const struct server_info *info,
 {
 	if (ensure_run(ing, eb) < 0)
 		return -1;
-	ing->stats.servers_failed++;
-	if (store_put_failure(ing->st, info, status, error, eb) < 0)
+	if (store_put_failure(ing->st, info, status, error, eb) < 0) {
+		count_failed(ing);
 		return -1;
+	}
+	ing->stats.servers_failed++;
 	return flush_if_due(ing, eb);
 }
 
@@ -232,7 +245,7 @@ put_parsed(struct ingest *ing, const char *path, const struct manifest *mp,
 	if (store_put_manifest_verdicts(ing->st, ing->run, &info, &m, pv, key,
 					false, &res, eb) < 0) {
 		errbuf_prefix(eb, "%s", path);
-		ing->stats.servers_failed++;
+		count_failed(ing);
 		goto out;
 	}
 	count_put(ing, &res);

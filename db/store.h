@@ -176,12 +176,19 @@ int store_each_unclassified(struct store *st, const char *rules_version,
 			    void *ctx, struct errbuf *eb);
 
 /*
- * Write up to servers manifests per outer transaction (default 1).  Each
- * server stays atomic (a savepoint); a crash loses at most the servers of
- * the open batch, never half a server.  store_flush() commits the batch.
+ * Write up to servers manifests per outer transaction (default 1).  A
+ * crash loses at most the servers of the open batch, never half a server.
+ * A failed server write rolls the whole open batch back: every server in
+ * it keeps the state of the last commit (the error says how many), and
+ * store_discarded() tells the caller how many servers besides the failed
+ * one that was.  store_flush() commits the batch.
  */
 void store_set_batch(struct store *st, int servers);
 int store_flush(struct store *st, struct errbuf *eb);
+
+/* Servers that the last failed store_put_manifest*() or
+   store_put_failure() rolled back besides its own (0 after a success). */
+int store_discarded(const struct store *st);
 
 /* Verdicts are written in batches: begin, put..., commit. */
 int store_begin(struct store *st, struct errbuf *eb);

@@ -57,6 +57,25 @@ errbuf_prefix(struct errbuf *eb, const char *fmt, ...)
 }
 
 void
+errbuf_suffix(struct errbuf *eb, const char *fmt, ...)
+{
+	size_t used;
+	va_list ap;
+	int n;
+
+	if (!eb)
+		return;
+	used = strlen(eb->msg);
+	if (used >= sizeof(eb->msg) - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(eb->msg + used, sizeof(eb->msg) - used, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n >= sizeof(eb->msg) - used)
+		mark_truncated(eb);
+}
+
+void
 errbuf_clear(struct errbuf *eb)
 {
 	if (eb)

@@ -22,6 +22,10 @@ void errbuf_set(struct errbuf *eb, const char *fmt, ...)
 void errbuf_prefix(struct errbuf *eb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Append "<formatted>" to the current message (adds a consequence). */
+void errbuf_suffix(struct errbuf *eb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Forget the message. */
 void errbuf_clear(struct errbuf *eb);
 

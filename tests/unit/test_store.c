@@ -160,6 +160,54 @@ TEST(failure_keeps_last_good_tools)
 	store_free(st);
 }
 
+/* A write that fails inside a batch takes the batch's other servers with
+   it: each keeps its last committed tools, never half a server. */
+TEST(failed_write_rolls_back_the_open_batch)
+{
+	struct store *st = fresh();
+	struct errbuf eb = ERRBUF_INIT;
+	struct put_result res;
+	struct server_info info = { .name = "s2" };
+	struct manifest m = MANIFEST_INIT;
+	sqlite3 *db = (sqlite3 *)store_db(st);
+	int64_t run = store_run_begin(st, "test", NULL, &eb);
+	const char *boom = "[{\"name\":\"ok\"},{\"name\":\"boom\"}]";
+
+	put(st, run, "s0", "[{\"name\":\"a\"},{\"name\":\"b\"}]", &res);
+	store_set_batch(st, 10);
+	put(st, run, "s1", "[{\"name\":\"x\"}]", &res);
+	put(st, run, "s0", "[{\"name\":\"a\"},{\"name\":\"c\"}]", &res);
+	CHECK_INT(sqlite3_exec(db, "CREATE TEMP TRIGGER refuse_boom BEFORE INSERT ON"
+			       " main.tools WHEN NEW.name = 'boom' BEGIN"
+			       " SELECT RAISE(ABORT, 'refused'); END",
+			       NULL, NULL, NULL), SQLITE_OK);
+	CHECK_INT(manifest_parse(boom, strlen(boom), &m, &eb), 0);
+	CHECK_INT(store_put_manifest(st, run, &info, &m, NULL, true, &res, &eb),
+		  -1);
+	CHECK_CONTAINS(eb.msg, "refused");
+	CHECK_CONTAINS(eb.msg, "the 2 servers written before it in the same "
+		       "transaction keep the state of the last commit");
+	CHECK_INT(store_discarded(st), 2);
+	manifest_release(&m);
+	/* The trigger was created inside the batch: it went with it. */
+	put(st, run, "s3", "[{\"name\":\"y\"}]", &res);
+	CHECK_INT(store_discarded(st), 0);
+	CHECK_INT(store_flush(st, &eb), 0);
+	CHECK_INT(count(st, "SELECT count(*) FROM servers WHERE name IN "
+			"('s1', 's2')"), 0);
+	CHECK_INT(count(st, "SELECT count(*) FROM servers WHERE name = 's3'"),
+		  1);
+	CHECK_INT(count(st, "SELECT group_concat(t.name, '') = 'ab' FROM"
+			" (SELECT t.name FROM tools t JOIN servers s ON"
+			" s.id = t.server_id WHERE s.name = 's0' AND"
+			" t.removed_at IS NULL ORDER BY t.name) t"), 1);
+	CHECK_INT(count(st, "SELECT count(*) FROM definitions WHERE"
+			" name IN ('x', 'c', 'ok', 'boom')"), 0);
+	CHECK_INT(count(st, "SELECT count(*) FROM definitions_fts WHERE"
+			" definitions_fts MATCH 'y'"), 1);
+	store_free(st);
+}
+
 TEST(search_finds_name_words_and_descriptions)
 {
 	struct store *st = fresh();
