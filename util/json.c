@@ -9,6 +9,7 @@
 #include "util/json.h"
 #include "util/parse.h"
 #include "util/utf8.h"
+#include "util/xalloc.h"
 #include "util/banned.h"
 
 json_t *
@@ -24,10 +25,111 @@ json_load_strict(const char *data, size_t len, struct errbuf *eb)
 	return root;
 }
 
+/* Longest canonical text json_canonical() builds; inputs are capped far
+   below this (a manifest at 64 MiB), so it only bounds a runaway. */
+#define JSON_CANONICAL_MAX ((size_t)1 << 30)
+/* Object members sorted on the stack up to this many, else on the heap. */
+#define JSON_CANONICAL_STACK_KEYS 32
+
+/* One object member, for sorting. */
+struct member {
+	const char *key; /* borrowed from the object */
+	size_t len;      /* key length in bytes */
+	json_t *value;   /* borrowed */
+};
+
+/* jansson's JSON_SORT_KEYS order: bytes as unsigned, then length. */
+static int
+cmp_member(const void *a, const void *b)
+{
+	const struct member *x = a, *y = b;
+	int c = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
+
+	if (c)
+		return c;
+	return (x->len > y->len) - (x->len < y->len);
+}
+
+static int
+canonical_object(struct buf *b, const json_t *j)
+{
+	struct member stack[JSON_CANONICAL_STACK_KEYS], *m = stack;
+	size_t n = json_object_size(j), i = 0;
+	void *it;
+	int ret = -1;
+
+	if (n > JSON_CANONICAL_STACK_KEYS)
+		m = xcalloc(n, sizeof(*m));
+	for (it = json_object_iter((json_t *)j); it && i < n;
+	     it = json_object_iter_next((json_t *)j, it), i++) {
+		m[i].key = json_object_iter_key(it);
+		m[i].len = json_object_iter_key_len(it);
+		m[i].value = json_object_iter_value(it);
+	}
+	n = i;
+	if (n > 1)
+		qsort(m, n, sizeof(*m), cmp_member);
+	if (buf_putc(b, '{') < 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if ((i && buf_putc(b, ',') < 0) ||
+		    json_put_string(b, m[i].key, m[i].len) < 0 ||
+		    buf_putc(b, ':') < 0 || json_canonical_buf(b, m[i].value) < 0)
+			goto out;
+	ret = buf_putc(b, '}');
+out:
+	if (m != stack)
+		free(m);
+	return ret;
+}
+
+int
+json_canonical_buf(struct buf *b, const json_t *j)
+{
+	char num[32];
+	size_t i, n;
+
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		return canonical_object(b, j);
+	case JSON_ARRAY:
+		n = json_array_size(j);
+		if (buf_putc(b, '[') < 0)
+			return -1;
+		for (i = 0; i < n; i++)
+			if ((i && buf_putc(b, ',') < 0) ||
+			    json_canonical_buf(b, json_array_get(j, i)) < 0)
+				return -1;
+		return buf_putc(b, ']');
+	case JSON_STRING:
+		return json_put_string(b, json_string_value(j),
+				       json_string_length(j));
+	case JSON_INTEGER:
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(j));
+		return buf_puts(b, num);
+	case JSON_REAL:
+		return json_buf_real(b, json_real_value(j));
+	case JSON_TRUE:
+		return buf_puts(b, "true");
+	case JSON_FALSE:
+		return buf_puts(b, "false");
+	case JSON_NULL:
+		return buf_puts(b, "null");
+	}
+	return -1;
+}
+
 char *
 json_canonical(const json_t *j)
 {
-	return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	struct buf b = BUF_INIT(JSON_CANONICAL_MAX);
+
+	if (!j || json_canonical_buf(&b, j) < 0) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
 }
 
 int

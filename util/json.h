@@ -29,6 +29,14 @@ json_t *json_load_strict(const char *data, size_t len, struct errbuf *eb);
 char *json_canonical(const json_t *j);
 
 /*
+ * Append the canonical encoding of j to b: byte for byte what jansson's
+ * json_dumps(JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) writes, so
+ * hashes stored by earlier versions stay valid.  -1 when b is full or j
+ * holds a string that is not valid UTF-8 (b then holds a partial text).
+ */
+int json_canonical_buf(struct buf *b, const json_t *j);
+
+/*
  * Append a real as jansson's json_dumps() writes it with no precision flag:
  * "%.17g", ".0" added to an integral value, the exponent without '+' or
  * leading zeros.  -1 when b is full or the value is not finite.

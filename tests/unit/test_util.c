@@ -107,6 +107,57 @@ TEST(canonical_json_sorts_keys)
 	CHECK_CONTAINS(eb.msg, "duplicate");
 }
 
+/* The canonical encoder is the basis of every definition hash: it must
+   give jansson's bytes for every kind of value, or stored hashes would
+   stop matching their definitions. */
+TEST(canonical_json_is_janssons_encoding)
+{
+	static const char *const docs[] = {
+		"{}", "[]", "\"\"", "0", "-0.0", "1e400x",
+		"{\"b\":1,\"a\":2,\"ab\":3,\"\":4,\"\u00e9\":5,\"Z\":6}",
+		"{\"x\":[1,-9223372036854775808,9223372036854775807,0.1,"
+		"1e-7,1.5e300,-2.5e-300,123456789012345680000.0,true,false,"
+		"null]}",
+		"{\"s\":\"tab\\t nl\\n \\u0001 \\u001f \\u007f "
+		"\\\"q\\\" \\\\ / \\u2028 \\ud83d\\ude00 caf\u00e9\"}",
+		"{\"inputSchema\":{\"type\":\"object\",\"properties\":"
+		"{\"b\":{\"type\":\"string\"},\"a\":{\"enum\":[\"z\","
+		"\"y\"],\"default\":{\"q\":{},\"p\":[]}}}},\"name\":\"t\"}",
+	};
+	json_t *big = json_object();
+	size_t i;
+	char key[16];
+
+	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		json_t *j = json_loads(docs[i], JSON_DECODE_ANY, NULL);
+		char *ours, *theirs;
+
+		if (!j)
+			continue; /* "1e400x": not JSON, nothing to compare */
+		ours = json_canonical(j);
+		theirs = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS |
+					       JSON_ENCODE_ANY);
+		CHECK_STR(ours, theirs);
+		free(ours);
+		free(theirs);
+		json_decref(j);
+	}
+	/* More members than the encoder sorts on its stack. */
+	for (i = 0; i < 100; i++) {
+		snprintf(key, sizeof(key), "k%zu", (i * 37) % 100);
+		json_object_set_new(big, key, json_integer((json_int_t)i));
+	}
+	{
+		char *ours = json_canonical(big);
+		char *theirs = json_dumps(big, JSON_COMPACT | JSON_SORT_KEYS);
+
+		CHECK_STR(ours, theirs);
+		free(ours);
+		free(theirs);
+	}
+	json_decref(big);
+}
+
 /* json_buf_real writes a real as json_dumps would, and json_put_string
    escapes exactly as jansson does (uppercase hex in \u escapes). */
 TEST(json_writers_match_jansson_bytes)
