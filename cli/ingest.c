@@ -38,6 +38,9 @@ struct ingest {
 	struct rules *rules; /* the rule set new definitions are classified
 				with (borrowed from app) */
 	int classified;    /* definitions classified in this run */
+	int servers_new;   /* servers stored for the first time */
+	int tools_new;     /* tools of those servers (not "added": a new
+			      server records no per-tool change) */
 	int files_skipped; /* unchanged files not even parsed */
 	long long flushed_ms; /* refresh: last commit (monotonic ms) */
 	struct run_stats stats;
@@ -162,8 +165,12 @@ count_failed(struct ingest *ing)
 
 /* Add one successful write to the run's counters. */
 static void
-count_put(struct ingest *ing, const struct put_result *res)
+count_put(struct ingest *ing, const struct put_result *res, size_t ntools)
 {
+	if (res->new_server) {
+		ing->servers_new++;
+		ing->tools_new += (int)ntools;
+	}
 	ing->stats.servers_ok++;
 	if (res->unchanged)
 		ing->stats.servers_unchanged++;
@@ -187,7 +194,7 @@ ingest_manifest(struct ingest *ing, const struct server_info *info,
 		count_failed(ing);
 		return -1;
 	}
-	count_put(ing, &res);
+	count_put(ing, &res, m->ntools);
 	warn_nonstandard(ing, info->name, m);
 	return flush_if_due(ing, eb);
 }
@@ -248,7 +255,7 @@ put_parsed(struct ingest *ing, const char *path, const struct manifest *mp,
 		count_failed(ing);
 		goto out;
 	}
-	count_put(ing, &res);
+	count_put(ing, &res, m.ntools);
 	warn_nonstandard(ing, path, &m);
 	ret = 0;
 out:
@@ -747,12 +754,13 @@ ingest_finish(struct ingest *ing, const char *outcome)
 	}
 	if (!ing->app->quiet)
 		fprintf(stderr,
-			"%s: %d servers ok (%d unchanged), %d failed; "
-			"tools: %d added, %d removed, %d changed; "
-			"%d definitions classified (rules %s)\n",
-			ing->kind, s->servers_ok, s->servers_unchanged,
-			s->servers_failed, s->tools_added, s->tools_removed,
-			s->tools_changed, ing->classified,
+			"%s: %d server%s ok (%d new, %d unchanged), %d failed; "
+			"tools: %d in new servers, %d added, %d removed, "
+			"%d changed; %d definitions classified (rules %s)\n",
+			ing->kind, s->servers_ok, s->servers_ok == 1 ? "" : "s",
+			ing->servers_new, s->servers_unchanged,
+			s->servers_failed, ing->tools_new, s->tools_added,
+			s->tools_removed, s->tools_changed, ing->classified,
 			rules_version(ing->rules));
 	return 0;
 }

@@ -9,6 +9,7 @@ cp -r "$D" "$T_DIR/m"
 
 t_ok "import a folder of four shapes" "$M" --db "$DB" import "$T_DIR/m"
 t_grep "summary counts four servers" "4 servers ok" "$T_DIR/err"
+t_grep "summary counts the new servers and their tools" "4 servers ok \(4 new, 0 unchanged\).*tools: [1-9][0-9]* in new servers, 0 added" "$T_DIR/err"
 "$M" --db "$DB" --json servers >"$T_DIR/s.json"
 t_eq "servers --json lists four" "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["servers"]), sorted(s["name"] for s in d["servers"]))' "$T_DIR/s.json")" \
 	"4 ['aws-omics', 'docker-tools', 'jsonrpc', 'tools-result']"
@@ -80,5 +81,5 @@ t_eq "its verdict survived" "$(python3 -c 'import json,sys; v=json.load(open(sys
 t_eq "migrated to the current schema" "$(sqlite3 "$T_DIR/v1.db" "PRAGMA user_version")" 2
 t_eq "every verdict kept, integrity ok" "$(sqlite3 "$T_DIR/v1.db" "SELECT count(*) FROM verdicts; PRAGMA integrity_check" | tr '\n' ' ')" "6 ok "
 t_ok "re-importing its manifests" "$M" --db "$T_DIR/v1.db" import "$D/omics.json" "$D/docker-tools.json"
-t_grep "changes nothing after the migration" "2 servers ok \(2 unchanged\).*0 definitions classified" "$T_DIR/err"
+t_grep "changes nothing after the migration" "2 servers ok \(0 new, 2 unchanged\).*0 definitions classified" "$T_DIR/err"
 t_done
