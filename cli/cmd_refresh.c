@@ -86,6 +86,17 @@ info_from_target(const struct target *t, const char *endpoint,
 	}
 }
 
+/* A store error from the background writer, printed on this thread. */
+static void
+report_write_error(void *ctx, const char *msg)
+{
+	struct refresh *rf = ctx;
+
+	if (rf->tty)
+		fputc('\n', stderr);
+	cli_error("%s", msg);
+}
+
 static void
 on_result(void *ctx, const struct target *t, size_t index,
 	  struct crawl_result *r)
@@ -127,8 +138,9 @@ on_result(void *ctx, const struct target *t, size_t index,
 		info.protocol_version = json_get_str(r->server, "protocolVersion");
 		info.instructions = json_get_str(r->server, "instructions");
 	}
+	rf->errors += ingest_collect(rf->ing, false, report_write_error, rf);
 	if (r->status == CRAWL_OK)
-		rc = ingest_manifest(rf->ing, &info, &r->manifest, &eb);
+		rc = ingest_manifest_take(rf->ing, &info, &r->manifest, &eb);
 	else
 		rc = ingest_failure(rf->ing, &info, crawl_status_name(r),
 				    r->status == CRAWL_PRESET ? t->preset_error
@@ -398,11 +410,17 @@ cmd_refresh(int argc, char **argv, struct app *app)
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &rf.t0);
+	/* HTTP and parsing go on while earlier servers are written. */
+	if (ingest_background(rf.ing, &eb) < 0) {
+		cli_error("%s", eb.msg);
+		goto out;
+	}
 	if (crawler_run(cr, &l, on_result, &rf, &eb) < 0) {
 		cli_error("%s", eb.msg);
 		ingest_finish(rf.ing, "failed");
 		goto out;
 	}
+	rf.errors += ingest_collect(rf.ing, true, report_write_error, &rf);
 	if (rf.tty && rf.last_done)
 		fputc('\n', stderr);
 	if (ingest_finish(rf.ing, rf.errors ? "partial" : "ok") < 0)

@@ -44,7 +44,12 @@ struct ingest {
 	int files_skipped; /* unchanged files not even parsed */
 	long long flushed_ms; /* refresh: last commit (monotonic ms) */
 	struct run_stats stats;
+	struct writer *writer; /* background writes, or NULL */
 };
+
+/* Set on the background writer's thread, where ingest_failure() and
+   ingest_manifest_take() write instead of queueing. */
+static __thread bool on_writer_thread;
 
 struct ingest *
 ingest_new(struct app *app, const char *kind)
@@ -75,11 +80,14 @@ ingest_new(struct app *app, const char *kind)
 	return ing;
 }
 
+static void writer_stop(struct ingest *ing);
+
 void
 ingest_free(struct ingest *ing)
 {
 	if (!ing)
 		return;
+	writer_stop(ing);
 	free(ing->kind);
 	free(ing);
 }
@@ -199,10 +207,16 @@ ingest_manifest(struct ingest *ing, const struct server_info *info,
 	return flush_if_due(ing, eb);
 }
 
+static int queue_item(struct ingest *ing, const struct server_info *info,
+		      struct manifest *m, const char *status,
+		      const char *error);
+
 int
 ingest_failure(struct ingest *ing, const struct server_info *info,
 	       const char *status, const char *error, struct errbuf *eb)
 {
+	if (ing->writer && !on_writer_thread)
+		return queue_item(ing, info, NULL, status, error);
 	if (ensure_run(ing, eb) < 0)
 		return -1;
 	if (store_put_failure(ing->st, info, status, error, eb) < 0) {
@@ -283,6 +297,297 @@ ingest_file(struct ingest *ing, const char *path, const char *body,
 	ret = put_parsed(ing, path, &m, NULL, fallback_name, key, eb);
 	manifest_release(&m);
 	return ret;
+}
+
+/*
+ * The background writer of a refresh.  The crawl loop hands every
+ * finished server over and goes back to its transfers while a thread of
+ * its own, the only user of the read-write connection from then on,
+ * writes the servers in the order they came.  The queue is bounded: a
+ * slow disk slows the crawl down instead of filling memory.  Errors are
+ * kept for the crawl thread to print, so all output stays on one thread.
+ */
+
+/* Servers handed over and not yet written. */
+#define WRITER_QUEUE_MAX 256
+
+/* One server to write: a good manifest, or a failure. */
+struct write_item {
+	struct write_item *next;
+	char *name, *title, *description, *version, *source, *transport,
+		*endpoint, *protocol_version, *instructions; /* owned */
+	json_t *extra;         /* owned reference or NULL */
+	struct manifest m;     /* moved in; empty for a failure */
+	bool failure;
+	char *status, *error;  /* failure: owned */
+};
+
+struct writer {
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;      /* an item queued, taken, or closing */
+	struct write_item *head, *tail;
+	size_t queued;          /* items in the list */
+	bool busy;              /* the thread is writing an item */
+	bool closing;           /* no more items: drain and end */
+	struct buf errors;      /* messages of failed writes, one a line */
+	int nerrors;            /* lines in errors */
+};
+
+/* Messages of failed writes kept for the crawl thread, at most. */
+#define WRITER_ERRORS_MAX (1 << 20)
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static void
+item_free(struct write_item *it)
+{
+	free(it->name);
+	free(it->title);
+	free(it->description);
+	free(it->version);
+	free(it->source);
+	free(it->transport);
+	free(it->endpoint);
+	free(it->protocol_version);
+	free(it->instructions);
+	json_decref(it->extra);
+	manifest_release(&it->m);
+	free(it->status);
+	free(it->error);
+	free(it);
+}
+
+static int
+write_item(struct ingest *ing, struct write_item *it, struct errbuf *eb)
+{
+	struct server_info info = {
+		.name = it->name, .title = it->title,
+		.description = it->description, .version = it->version,
+		.source = it->source, .transport = it->transport,
+		.endpoint = it->endpoint,
+		.protocol_version = it->protocol_version,
+		.instructions = it->instructions, .extra = it->extra,
+	};
+
+	if (it->failure)
+		return ingest_failure(ing, &info, it->status, it->error, eb);
+	return ingest_manifest(ing, &info, &it->m, eb);
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct ingest *ing = arg;
+	struct writer *w = ing->writer;
+
+	for (;;) {
+		struct errbuf eb = ERRBUF_INIT;
+		struct write_item *it;
+
+		pthread_mutex_lock(&w->mu);
+		while (!w->head && !w->closing)
+			pthread_cond_wait(&w->cv, &w->mu);
+		it = w->head;
+		if (!it) {
+			pthread_mutex_unlock(&w->mu);
+			break;
+		}
+		w->head = it->next;
+		if (!w->head)
+			w->tail = NULL;
+		w->queued--;
+		w->busy = true;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+
+		/* ingest_failure() and ingest_manifest() write directly
+		   while ing->writer is set only on this thread. */
+		if (write_item(ing, it, &eb) < 0) {
+			pthread_mutex_lock(&w->mu);
+			if (buf_puts(&w->errors, eb.msg) == 0 &&
+			    buf_putc(&w->errors, '\n') == 0)
+				w->nerrors++;
+			pthread_mutex_unlock(&w->mu);
+		}
+		item_free(it);
+		pthread_mutex_lock(&w->mu);
+		w->busy = false;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+	}
+	return NULL;
+}
+
+static void *
+writer_thread(void *arg)
+{
+	on_writer_thread = true;
+	return writer_main(arg);
+}
+
+int
+ingest_background(struct ingest *ing, struct errbuf *eb)
+{
+	struct writer *w;
+
+	if (ing->writer)
+		return 0;
+	if (ensure_run(ing, eb) < 0)
+		return -1;
+	w = xcalloc(1, sizeof(*w));
+	buf_init(&w->errors, WRITER_ERRORS_MAX);
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	ing->writer = w;
+	if (pthread_create(&w->tid, NULL, writer_thread, ing) != 0) {
+		/* No thread: write on the caller's thread as before. */
+		ing->writer = NULL;
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+		buf_release(&w->errors);
+		free(w);
+	}
+	return 0;
+}
+
+static int
+queue_item(struct ingest *ing, const struct server_info *info,
+	   struct manifest *m, const char *status, const char *error)
+{
+	struct writer *w = ing->writer;
+	struct write_item *it = xcalloc(1, sizeof(*it));
+
+	it->name = dup_or_null(info->name);
+	it->title = dup_or_null(info->title);
+	it->description = dup_or_null(info->description);
+	it->version = dup_or_null(info->version);
+	it->source = dup_or_null(info->source);
+	it->transport = dup_or_null(info->transport);
+	it->endpoint = dup_or_null(info->endpoint);
+	it->protocol_version = dup_or_null(info->protocol_version);
+	it->instructions = dup_or_null(info->instructions);
+	/* JSON the crawl thread still references is copied, never shared:
+	   jansson's reference counts are not safe to drop on two threads
+	   (the last decrement has no acquire barrier). */
+	it->extra = info->extra ? json_deep_copy(info->extra) : NULL;
+	if (m) {
+		json_t *srv = m->server ? json_deep_copy(m->server) : NULL;
+
+		it->m = *m;
+		*m = (struct manifest)MANIFEST_INIT;
+		if (srv) {
+			json_object_set_new(it->m.root, "server", srv);
+			it->m.server = srv;
+			it->m.server_name = json_get_str(srv, "name");
+		}
+	} else {
+		it->m = (struct manifest)MANIFEST_INIT;
+		it->failure = true;
+		it->status = dup_or_null(status);
+		it->error = dup_or_null(error);
+	}
+	pthread_mutex_lock(&w->mu);
+	while (w->queued >= WRITER_QUEUE_MAX)
+		pthread_cond_wait(&w->cv, &w->mu);
+	if (w->tail)
+		w->tail->next = it;
+	else
+		w->head = it;
+	w->tail = it;
+	w->queued++;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+int
+ingest_manifest_take(struct ingest *ing, const struct server_info *info,
+		     struct manifest *m, struct errbuf *eb)
+{
+	int ret;
+
+	if (ing->writer && !on_writer_thread)
+		return queue_item(ing, info, m, NULL, NULL);
+	ret = ingest_manifest(ing, info, m, eb);
+	manifest_release(m);
+	return ret;
+}
+
+/* Call report() on each line of errs (the lines are cut in place). */
+static void
+report_lines(struct buf *errs, void (*report)(void *ctx, const char *msg),
+	     void *ctx)
+{
+	char *p, *nl;
+
+	for (p = errs->data; p && p < errs->data + errs->len; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(errs->data + errs->len - p));
+		if (!nl)
+			break;
+		*nl = '\0';
+		report(ctx, p);
+	}
+}
+
+static void
+print_error(void *ctx, const char *msg)
+{
+	(void)ctx;
+	cli_error("%s", msg);
+}
+
+int
+ingest_collect(struct ingest *ing, bool wait,
+	       void (*report)(void *ctx, const char *msg), void *ctx)
+{
+	struct writer *w = ing->writer;
+	struct buf errs = BUF_INIT(WRITER_ERRORS_MAX);
+	int n;
+
+	if (!w)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	if (wait) {
+		while (w->head || w->busy)
+			pthread_cond_wait(&w->cv, &w->mu);
+	}
+	buf_append(&errs, w->errors.data, w->errors.len);
+	buf_reset(&w->errors);
+	n = w->nerrors;
+	w->nerrors = 0;
+	pthread_mutex_unlock(&w->mu);
+	if (wait)
+		writer_stop(ing);
+	report_lines(&errs, report, ctx);
+	buf_release(&errs);
+	return n;
+}
+
+/* Let the writer finish the queue, then end it; errors not collected
+   yet are printed here. */
+static void
+writer_stop(struct ingest *ing)
+{
+	struct writer *w = ing->writer;
+
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->closing = true;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->tid, NULL);
+	ing->writer = NULL;
+	report_lines(&w->errors, print_error, NULL);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	buf_release(&w->errors);
+	free(w);
 }
 
 /*
@@ -745,6 +1050,7 @@ ingest_finish(struct ingest *ing, const char *outcome)
 	struct errbuf eb = ERRBUF_INIT;
 	const struct run_stats *s = &ing->stats;
 
+	writer_stop(ing);
 	if (store_flush(ing->st, &eb) < 0 ||
 	    ingest_classify_pending(ing, &eb) < 0 ||
 	    (ing->run >= 0 &&

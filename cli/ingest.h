@@ -6,6 +6,7 @@
 #ifndef MCPRISK_INGEST_H
 #define MCPRISK_INGEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cli/cli.h"
@@ -45,6 +46,28 @@ int ingest_start(struct ingest *ing, struct errbuf *eb);
 /* A good manifest fetched from a server (refresh). */
 int ingest_manifest(struct ingest *ing, const struct server_info *info,
 		    const struct manifest *m, struct errbuf *eb);
+
+/*
+ * From now on write servers on a thread of their own: ingest_manifest_take()
+ * and ingest_failure() queue the server (copying what they need) and
+ * return 0; the thread writes them in order.  The caller must not use the
+ * store until ingest_collect(wait) or ingest_finish().  Where no thread
+ * can be started, writes stay on the caller's thread.
+ */
+int ingest_background(struct ingest *ing, struct errbuf *eb);
+
+/* Like ingest_manifest(), but takes *m (left empty), so that a background
+   writer can own it. */
+int ingest_manifest_take(struct ingest *ing, const struct server_info *info,
+			 struct manifest *m, struct errbuf *eb);
+
+/*
+ * Hand the messages of background writes that failed to report(), on the
+ * caller's thread; with wait, first let the writer finish its queue and
+ * stop it.  Returns how many writes failed.
+ */
+int ingest_collect(struct ingest *ing, bool wait,
+		   void (*report)(void *ctx, const char *msg), void *ctx);
 
 /* A server that could not be fetched: it keeps its last good tools. */
 int ingest_failure(struct ingest *ing, const struct server_info *info,
