@@ -27,7 +27,7 @@
 /* A refresh commits every this many servers, or this often, whichever
    comes first: a commit per server dominated a fast crawl, and a crash
    loses at most this much work (never half a server, never old tools). */
-#define INGEST_REFRESH_BATCH 256
+#define INGEST_REFRESH_BATCH 1024
 #define INGEST_REFRESH_FLUSH_MS 1000
 
 struct ingest {
@@ -188,23 +188,70 @@ count_put(struct ingest *ing, const struct put_result *res, size_t ntools)
 	ing->classified += res->verdicts;
 }
 
-int
-ingest_manifest(struct ingest *ing, const struct server_info *info,
-		const struct manifest *m, struct errbuf *eb)
+/* Store a fetched manifest (pv: verdicts computed ahead, or NULL). */
+static int
+put_manifest(struct ingest *ing, const struct server_info *info,
+	     const struct manifest *m, const struct put_verdicts *pv,
+	     struct errbuf *eb)
 {
 	struct put_result res;
 	bool touch = strcmp(ing->kind, "refresh") == 0;
 
 	if (ensure_run(ing, eb) < 0)
 		return -1;
-	if (store_put_manifest(ing->st, ing->run, info, m, NULL, touch, &res,
-			       eb) < 0) {
+	if (store_put_manifest_verdicts(ing->st, ing->run, info, m, pv, NULL,
+					touch, &res, eb) < 0) {
 		count_failed(ing);
 		return -1;
 	}
 	count_put(ing, &res, m->ntools);
-	warn_nonstandard(ing, info->name, m);
 	return flush_if_due(ing, eb);
+}
+
+int
+ingest_manifest(struct ingest *ing, const struct server_info *info,
+		const struct manifest *m, struct errbuf *eb)
+{
+	if (put_manifest(ing, info, m, NULL, eb) < 0)
+		return -1;
+	warn_nonstandard(ing, info->name, m);
+	return 0;
+}
+
+/*
+ * Verdicts for the tools of m whose definition has none under the rule
+ * set yet (rows[i].json stays NULL for the others, and for a tool the
+ * classifier refused: the pass at the end reports it).  st may be NULL.
+ */
+static void
+classify_new(struct classifier *c, struct store *st, const char *rv,
+	     const struct manifest *m, struct verdict_row *rows)
+{
+	struct errbuf eb = ERRBUF_INIT;
+	size_t t;
+
+	for (t = 0; t < m->ntools; t++) {
+		struct verdict v;
+
+		if (st && store_has_verdict(st, m->tools[t].hash, rv))
+			continue;
+		if (classify_tool(c, m->tools[t].definition, &v, &eb) < 0) {
+			errbuf_clear(&eb);
+			continue;
+		}
+		verdict_row_fill(&rows[t], &v);
+		verdict_release(&v);
+	}
+}
+
+static void
+rows_free(struct verdict_row *rows, size_t n)
+{
+	size_t t;
+
+	for (t = 0; rows && t < n; t++)
+		verdict_row_release(&rows[t]);
+	free(rows);
 }
 
 static int queue_item(struct ingest *ing, const struct server_info *info,
@@ -308,8 +355,11 @@ ingest_file(struct ingest *ing, const char *path, const char *body,
  * kept for the crawl thread to print, so all output stays on one thread.
  */
 
-/* Servers handed over and not yet written. */
+/* Servers handed over and not yet written, at most; and at most this
+   many bytes of their canonical definitions (their parsed trees take a
+   few times that), so that a run of huge manifests cannot pile up. */
 #define WRITER_QUEUE_MAX 256
+#define WRITER_QUEUE_BYTES ((size_t)16 << 20)
 
 /* One server to write: a good manifest, or a failure. */
 struct write_item {
@@ -318,6 +368,7 @@ struct write_item {
 		*endpoint, *protocol_version, *instructions; /* owned */
 	json_t *extra;         /* owned reference or NULL */
 	struct manifest m;     /* moved in; empty for a failure */
+	size_t bytes;          /* canonical definition bytes of m */
 	bool failure;
 	char *status, *error;  /* failure: owned */
 };
@@ -328,10 +379,15 @@ struct writer {
 	pthread_cond_t cv;      /* an item queued, taken, or closing */
 	struct write_item *head, *tail;
 	size_t queued;          /* items in the list */
+	size_t queued_bytes;    /* their bytes */
+	struct write_item *done; /* written, to be freed by the crawl thread:
+				    memory freed by the thread that
+				    allocated it stays in its malloc arena */
 	bool busy;              /* the thread is writing an item */
 	bool closing;           /* no more items: drain and end */
 	struct buf errors;      /* messages of failed writes, one a line */
 	int nerrors;            /* lines in errors */
+	struct classifier *c;   /* the writer thread's */
 };
 
 /* Messages of failed writes kept for the crawl thread, at most. */
@@ -374,9 +430,22 @@ write_item(struct ingest *ing, struct write_item *it, struct errbuf *eb)
 		.instructions = it->instructions, .extra = it->extra,
 	};
 
+	const char *rv = rules_version(ing->rules);
+	struct verdict_row *rows;
+	struct put_verdicts pv;
+	int ret;
+
 	if (it->failure)
 		return ingest_failure(ing, &info, it->status, it->error, eb);
-	return ingest_manifest(ing, &info, &it->m, eb);
+	/* Classified here, from the parsed definitions, rather than by the
+	   pass at the end, which would parse them again from the store. */
+	rows = xcalloc(it->m.ntools + 1, sizeof(*rows));
+	classify_new(ing->writer->c, ing->st, rv, &it->m, rows);
+	pv.rules_version = rv;
+	pv.rows = rows;
+	ret = put_manifest(ing, &info, &it->m, &pv, eb);
+	rows_free(rows, it->m.ntools);
+	return ret;
 }
 
 static void *
@@ -401,6 +470,7 @@ writer_main(void *arg)
 		if (!w->head)
 			w->tail = NULL;
 		w->queued--;
+		w->queued_bytes -= it->bytes;
 		w->busy = true;
 		pthread_cond_broadcast(&w->cv);
 		pthread_mutex_unlock(&w->mu);
@@ -414,8 +484,9 @@ writer_main(void *arg)
 				w->nerrors++;
 			pthread_mutex_unlock(&w->mu);
 		}
-		item_free(it);
 		pthread_mutex_lock(&w->mu);
+		it->next = w->done;
+		w->done = it;
 		w->busy = false;
 		pthread_cond_broadcast(&w->cv);
 		pthread_mutex_unlock(&w->mu);
@@ -440,6 +511,7 @@ ingest_background(struct ingest *ing, struct errbuf *eb)
 	if (ensure_run(ing, eb) < 0)
 		return -1;
 	w = xcalloc(1, sizeof(*w));
+	w->c = classifier_new(ing->rules);
 	buf_init(&w->errors, WRITER_ERRORS_MAX);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
@@ -450,9 +522,21 @@ ingest_background(struct ingest *ing, struct errbuf *eb)
 		pthread_mutex_destroy(&w->mu);
 		pthread_cond_destroy(&w->cv);
 		buf_release(&w->errors);
+		classifier_free(w->c);
 		free(w);
 	}
 	return 0;
+}
+
+static void
+free_items(struct write_item *it)
+{
+	while (it) {
+		struct write_item *next = it->next;
+
+		item_free(it);
+		it = next;
+	}
 }
 
 static int
@@ -460,7 +544,7 @@ queue_item(struct ingest *ing, const struct server_info *info,
 	   struct manifest *m, const char *status, const char *error)
 {
 	struct writer *w = ing->writer;
-	struct write_item *it = xcalloc(1, sizeof(*it));
+	struct write_item *it = xcalloc(1, sizeof(*it)), *done;
 
 	it->name = dup_or_null(info->name);
 	it->title = dup_or_null(info->title);
@@ -478,8 +562,12 @@ queue_item(struct ingest *ing, const struct server_info *info,
 	if (m) {
 		json_t *srv = m->server ? json_deep_copy(m->server) : NULL;
 
+		size_t t;
+
 		it->m = *m;
 		*m = (struct manifest)MANIFEST_INIT;
+		for (t = 0; t < it->m.ntools; t++)
+			it->bytes += it->m.tools[t].canonical_len;
 		if (srv) {
 			json_object_set_new(it->m.root, "server", srv);
 			it->m.server = srv;
@@ -492,7 +580,9 @@ queue_item(struct ingest *ing, const struct server_info *info,
 		it->error = dup_or_null(error);
 	}
 	pthread_mutex_lock(&w->mu);
-	while (w->queued >= WRITER_QUEUE_MAX)
+	while (w->queued >= WRITER_QUEUE_MAX ||
+	       (w->queued > 0 &&
+		w->queued_bytes + it->bytes > WRITER_QUEUE_BYTES))
 		pthread_cond_wait(&w->cv, &w->mu);
 	if (w->tail)
 		w->tail->next = it;
@@ -500,8 +590,14 @@ queue_item(struct ingest *ing, const struct server_info *info,
 		w->head = it;
 	w->tail = it;
 	w->queued++;
-	pthread_cond_broadcast(&w->cv);
+	w->queued_bytes += it->bytes;
+	/* Wake the writer only when it may be waiting for work. */
+	if (w->queued == 1)
+		pthread_cond_broadcast(&w->cv);
+	done = w->done;
+	w->done = NULL;
 	pthread_mutex_unlock(&w->mu);
+	free_items(done);
 	return 0;
 }
 
@@ -511,8 +607,10 @@ ingest_manifest_take(struct ingest *ing, const struct server_info *info,
 {
 	int ret;
 
-	if (ing->writer && !on_writer_thread)
+	if (ing->writer && !on_writer_thread) {
+		warn_nonstandard(ing, info->name, m);
 		return queue_item(ing, info, m, NULL, NULL);
+	}
 	ret = ingest_manifest(ing, info, m, eb);
 	manifest_release(m);
 	return ret;
@@ -583,10 +681,12 @@ writer_stop(struct ingest *ing)
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->tid, NULL);
 	ing->writer = NULL;
+	free_items(w->done);
 	report_lines(&w->errors, print_error, NULL);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
 	buf_release(&w->errors);
+	classifier_free(w->c);
 	free(w);
 }
 
@@ -632,7 +732,6 @@ prepare(struct pipe *p, struct store *ro, struct classifier *c,
 {
 	const char *rv = rules_version(p->ing->rules);
 	struct buf kb = BUF_INIT(MANIFEST_MAX_BYTES + 4096);
-	size_t t;
 
 	if (file_read_capped(p->paths[i], MANIFEST_MAX_BYTES, body, &sl->eb) <
 	    0) {
@@ -655,30 +754,13 @@ prepare(struct pipe *p, struct store *ro, struct classifier *c,
 		return;
 	}
 	sl->verdicts = xcalloc(sl->m.ntools + 1, sizeof(*sl->verdicts));
-	for (t = 0; t < sl->m.ntools; t++) {
-		struct verdict v;
-
-		if (ro && store_has_verdict(ro, sl->m.tools[t].hash, rv))
-			continue;
-		if (classify_tool(c, sl->m.tools[t].definition, &v, &sl->eb) <
-		    0) {
-			/* Left for the pass at the end, which reports it. */
-			errbuf_clear(&sl->eb);
-			continue;
-		}
-		verdict_row_fill(&sl->verdicts[t], &v);
-		verdict_release(&v);
-	}
+	classify_new(c, ro, rv, &sl->m, sl->verdicts);
 }
 
 static void
 slot_clear(struct slot *sl)
 {
-	size_t t;
-
-	for (t = 0; sl->verdicts && t < sl->m.ntools; t++)
-		verdict_row_release(&sl->verdicts[t]);
-	free(sl->verdicts);
+	rows_free(sl->verdicts, sl->m.ntools);
 	manifest_release(&sl->m);
 	memset(sl, 0, sizeof(*sl));
 }
