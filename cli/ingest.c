@@ -429,7 +429,6 @@ write_item(struct ingest *ing, struct write_item *it, struct errbuf *eb)
 		.protocol_version = it->protocol_version,
 		.instructions = it->instructions, .extra = it->extra,
 	};
-
 	const char *rv = rules_version(ing->rules);
 	struct verdict_row *rows;
 	struct put_verdicts pv;
@@ -475,8 +474,8 @@ writer_main(void *arg)
 		pthread_cond_broadcast(&w->cv);
 		pthread_mutex_unlock(&w->mu);
 
-		/* ingest_failure() and ingest_manifest() write directly
-		   while ing->writer is set only on this thread. */
+		/* On this thread ingest_failure() writes instead of
+		   queueing (on_writer_thread). */
 		if (write_item(ing, it, &eb) < 0) {
 			pthread_mutex_lock(&w->mu);
 			if (buf_puts(&w->errors, eb.msg) == 0 &&
@@ -561,7 +560,6 @@ queue_item(struct ingest *ing, const struct server_info *info,
 	it->extra = info->extra ? json_deep_copy(info->extra) : NULL;
 	if (m) {
 		json_t *srv = m->server ? json_deep_copy(m->server) : NULL;
-
 		size_t t;
 
 		it->m = *m;
