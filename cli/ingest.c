@@ -360,6 +360,11 @@ ingest_file(struct ingest *ing, const char *path, const char *body,
    few times that), so that a run of huge manifests cannot pile up. */
 #define WRITER_QUEUE_MAX 256
 #define WRITER_QUEUE_BYTES ((size_t)16 << 20)
+/* The crawl wakes an idle writer once this many servers wait; otherwise
+   the writer looks for work every WRITER_POLL_MS.  A wake-up per server
+   cost more than writing an unchanged one. */
+#define WRITER_WAKE_AT 32
+#define WRITER_POLL_MS 50
 
 /* One server to write: a good manifest, or a failure. */
 struct write_item {
@@ -436,6 +441,10 @@ write_item(struct ingest *ing, struct write_item *it, struct errbuf *eb)
 
 	if (it->failure)
 		return ingest_failure(ing, &info, it->status, it->error, eb);
+	/* An unchanged server (most of a nightly run) has nothing new to
+	   classify. */
+	if (store_manifest_is_current(ing->st, info.name, it->m.hash))
+		return put_manifest(ing, &info, &it->m, NULL, eb);
 	/* Classified here, from the parsed definitions, rather than by the
 	   pass at the end, which would parse them again from the store. */
 	rows = xcalloc(it->m.ntools + 1, sizeof(*rows));
@@ -458,8 +467,17 @@ writer_main(void *arg)
 		struct write_item *it;
 
 		pthread_mutex_lock(&w->mu);
-		while (!w->head && !w->closing)
-			pthread_cond_wait(&w->cv, &w->mu);
+		while (!w->head && !w->closing) {
+			struct timespec until;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += WRITER_POLL_MS * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&w->cv, &w->mu, &until);
+		}
 		it = w->head;
 		if (!it) {
 			pthread_mutex_unlock(&w->mu);
@@ -559,8 +577,16 @@ queue_item(struct ingest *ing, const struct server_info *info,
 	   (the last decrement has no acquire barrier). */
 	it->extra = info->extra ? json_deep_copy(info->extra) : NULL;
 	if (m) {
-		json_t *srv = m->server ? json_deep_copy(m->server) : NULL;
+		json_t *srv = NULL;
 		size_t t;
+
+		/* extra usually carries the same server object: one copy
+		   serves both. */
+		if (m->server && info->extra &&
+		    json_object_get(info->extra, "server") == m->server)
+			srv = json_incref(json_object_get(it->extra, "server"));
+		else if (m->server)
+			srv = json_deep_copy(m->server);
 
 		it->m = *m;
 		*m = (struct manifest)MANIFEST_INIT;
@@ -589,8 +615,7 @@ queue_item(struct ingest *ing, const struct server_info *info,
 	w->tail = it;
 	w->queued++;
 	w->queued_bytes += it->bytes;
-	/* Wake the writer only when it may be waiting for work. */
-	if (w->queued == 1)
+	if (w->queued == WRITER_WAKE_AT)
 		pthread_cond_broadcast(&w->cv);
 	done = w->done;
 	w->done = NULL;
@@ -1089,6 +1114,10 @@ ingest_classify_pending(struct ingest *ing, struct errbuf *eb)
 	int ret = -1;
 	size_t w;
 
+	if (store_all_classified(ing->st, rules_version(ing->rules))) {
+		free(p);
+		return 0;
+	}
 	p->ing = ing;
 	p->eb = &inner;
 	p->c = classifier_new(ing->rules);

@@ -23,6 +23,8 @@
 
 enum stmt_id {
 	Q_SERVER_ID,
+	Q_COUNT_DEFS,
+	Q_COUNT_VERDICTS,
 	Q_SERVER_INSERT,
 	Q_SERVER_UPDATE_META,
 	Q_SERVER_SET_GOOD,
@@ -50,6 +52,9 @@ enum stmt_id {
 
 static const char *const stmt_sql[Q__COUNT] = {
 	[Q_SERVER_ID] = "SELECT id, manifest_hash FROM servers WHERE name = ?1",
+	[Q_COUNT_DEFS] = "SELECT count(*) FROM definitions",
+	[Q_COUNT_VERDICTS] = "SELECT count(*) FROM verdicts"
+			     " WHERE rules_version = ?1",
 	[Q_SERVER_INSERT] =
 		"INSERT INTO servers (name, first_seen) VALUES (?1, ?2)",
 	[Q_SERVER_UPDATE_META] =
@@ -878,6 +883,54 @@ put_verdict_id(struct store *st, int64_t def_id, const char *rules_version,
 	sqlite3_bind_double(s, 6, r->confidence);
 	bind_text(s, 7, r->json);
 	return step_done(st, s, eb, "cannot store verdict");
+}
+
+/* One count(*) row of statement q (rules_version bound when given). */
+static int64_t
+count_rows(struct store *st, enum stmt_id q, const char *rules_version)
+{
+	sqlite3_stmt *s = stmt(st, q, NULL);
+	int64_t n = -1;
+
+	if (!s)
+		return -1;
+	if (rules_version)
+		bind_text(s, 1, rules_version);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
+bool
+store_all_classified(struct store *st, const char *rules_version)
+{
+	/* Definitions are never deleted and a verdict row needs its
+	   definition (a foreign key), one per rule set: equal counts mean
+	   every definition has one.  Two counts read the small b-trees;
+	   the scan for the missing ones reads every definition's JSON. */
+	int64_t defs = count_rows(st, Q_COUNT_DEFS, NULL);
+
+	return defs >= 0 &&
+	       count_rows(st, Q_COUNT_VERDICTS, rules_version) == defs;
+}
+
+bool
+store_manifest_is_current(struct store *st, const char *server,
+			  const char *manifest_hash)
+{
+	sqlite3_stmt *s = stmt(st, Q_SERVER_ID, NULL);
+	bool same = false;
+
+	if (!s)
+		return false;
+	bind_text(s, 1, server);
+	if (sqlite3_step(s) == SQLITE_ROW &&
+	    sqlite3_column_type(s, 1) == SQLITE_TEXT)
+		same = strcmp((const char *)sqlite3_column_text(s, 1),
+			      manifest_hash) == 0;
+	sqlite3_reset(s);
+	return same;
 }
 
 bool

@@ -152,6 +152,15 @@ int store_put_manifest_verdicts(struct store *st, int64_t run,
 				const char *source_key, bool touch,
 				struct put_result *res, struct errbuf *eb);
 
+/* Whether every definition has a verdict under rules_version (false when
+   that cannot be told). */
+bool store_all_classified(struct store *st, const char *rules_version);
+
+/* Whether server's stored tools are exactly the manifest with this hash
+   (manifest.hash), so that writing it again changes no tool. */
+bool store_manifest_is_current(struct store *st, const char *server,
+			       const char *manifest_hash);
+
 /* Does the definition with this hash have a verdict under rules_version? */
 bool store_has_verdict(struct store *st, const char *hash,
 		       const char *rules_version);

@@ -252,6 +252,29 @@ TEST(verdicts_are_keyed_by_rules_version)
 		json_decref(srv);
 	}
 	CHECK_INT(count(st, "SELECT count(*) FROM verdicts"), 1);
+	/* One of two definitions has a verdict: the pending pass must run. */
+	CHECK(!store_all_classified(st, "r1"));
+	{
+		json_t *srv = store_server(st, "s", NULL, &eb);
+		const char *h = json_string_value(json_object_get(json_array_get(json_object_get(srv, "tools"), 1), "hash"));
+
+		CHECK_INT(store_put_verdict(st, h, "r1", v, &eb), 0);
+		json_decref(srv);
+	}
+	CHECK(store_all_classified(st, "r1"));
+	/* A new rule set has classified nothing yet. */
+	CHECK(!store_all_classified(st, "r2"));
+	{
+		const char *doc = "[{\"name\":\"b\"},{\"name\":\"a\"}]";
+		struct manifest m = MANIFEST_INIT;
+
+		/* Same tools in another order: the same manifest. */
+		CHECK_INT(manifest_parse(doc, strlen(doc), &m, &eb), 0);
+		CHECK(store_manifest_is_current(st, "s", m.hash));
+		manifest_release(&m);
+	}
+	CHECK(store_manifest_is_current(st, "s", "no such hash") == false);
+	CHECK(store_manifest_is_current(st, "missing", "x") == false);
 	(void)n;
 	store_free(st);
 	unlink(dbpath);
