@@ -5,6 +5,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "classifier/tokenize.h"
 #include "util/utf8.h"
@@ -98,7 +101,7 @@ struct cur {
 	bool ascii;          /* a run of ASCII letters and digits */
 };
 
-/* Zero bytes kept after the word being built, for word_hash_padded(). */
+/* Bytes kept readable after the word being built, for word_hash_masked(). */
 #define HASH_SLACK 8
 
 /* Byte classes for the text fast path: ASCII letters and digits. */
@@ -146,8 +149,7 @@ word_end(struct wordlist *wl, struct cur *c, uint16_t seg)
 	w->off = c->start;
 	w->len = c->end - c->start;
 	w->llen = (uint32_t)(wl->llen - w->loff);
-	memset(wl->lower + wl->llen, 0, HASH_SLACK);
-	w->hash = word_hash_padded(wl->lower + w->loff, w->llen);
+	w->hash = word_hash_masked(wl->lower + w->loff, w->llen);
 	w->acronym = c->upper >= 2 &&
 		     (c->lower == 0 || (c->lower == 1 && c->last == 's'));
 	w->seg = seg;
@@ -318,9 +320,159 @@ tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 	word_end(wl, &c, seg);
 }
 
+#if defined(__SSE2__)
+/* Bytes tokenize_ascii() handles per step: one bit each in a uint64_t. */
+#define BLOCK 64
+
+/* 0, 1, or 2 for two or more: how many bits of x are set. */
+static unsigned
+few_bits(uint64_t x)
+{
+	return x == 0 ? 0 : (x & (x - 1)) ? 2 : 1;
+}
+
+/* Bit i set where p[i] (i < 16) is in lo..hi (ASCII). */
+static __m128i
+in_range(__m128i v, char lo, char hi)
+{
+	/* Signed compares: bytes >= 0x80 are negative, never in range. */
+	return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)(lo - 1))),
+			     _mm_cmpgt_epi8(_mm_set1_epi8((char)(hi + 1)), v));
+}
+
+/* The word tokenize_ascii() has open. */
+struct aword {
+	size_t start;  /* its first byte */
+	unsigned from; /* first bit of it in the current block */
+	unsigned up;   /* capitals so far, 2 standing for two or more */
+	unsigned low;  /* lowercase letters so far, likewise */
+};
+
+/* Count the letters of the open word under mask in the current block. */
+static void
+aword_count(struct aword *a, uint64_t up, uint64_t low, uint64_t mask)
+{
+	a->up += few_bits(up & mask);
+	a->low += few_bits(low & mask);
+}
+
+/* Add the open word, which ends at end, to wl. */
+static void
+aword_end(struct wordlist *wl, size_t base, const struct aword *a,
+	  size_t end)
+{
+	struct word *w = &wl->w[wl->n++];
+	const char *lo = wl->lower + base + a->start;
+
+	w->off = (uint32_t)a->start;
+	w->len = (uint32_t)(end - a->start);
+	w->loff = (uint32_t)(base + a->start);
+	w->llen = w->len;
+	w->hash = word_hash_masked(lo, w->llen);
+	w->acronym = a->up >= 2 &&
+		     (a->low == 0 || (a->low == 1 && lo[w->llen - 1] == 's'));
+	w->seg = 0;
+}
+
+/*
+ * Text without camelCase splitting, when it is all ASCII: a word is a run
+ * of letters and digits, so its lowercase copy can stay where it is.  The
+ * copy of the whole text goes to wl->lower with every other byte zeroed
+ * (which ends each word), and the words are read off bit masks of 64
+ * bytes at a time.  Returns false, with wl unchanged, when s has a byte
+ * >= 0x80: then tokenize_seg() does the work.
+ */
+static bool
+tokenize_ascii(struct wordlist *wl, const unsigned char *s, size_t len)
+{
+	size_t base = wl->llen, at, k, nblocks = (len + BLOCK - 1) / BLOCK,
+	       n0 = wl->n;
+	unsigned char tail[BLOCK];
+	uint64_t carry = 0;
+	struct aword a = { 0, 0, 0, 0 };
+	bool open = false;
+	char *out;
+
+	/* Blocks are stored whole, and a word's last hash chunk may read 8
+	   bytes past the text. */
+	lower_reserve(wl, nblocks * BLOCK + 8);
+	if (wl->cap < wl->n + len / 2 + 1) {
+		wl->cap = wl->n + len / 2 + 1;
+		wl->w = xreallocarray(wl->w, wl->cap, sizeof(*wl->w));
+	}
+	out = wl->lower + base;
+	for (at = 0; at < len; at += BLOCK) {
+		const unsigned char *p = s + at;
+		uint64_t alnum = 0, up = 0, low = 0, change;
+		__m128i hi = _mm_setzero_si128();
+
+		if (len - at < BLOCK) {
+			memset(tail, 0, sizeof(tail));
+			memcpy(tail, p, len - at);
+			p = tail;
+		}
+		for (k = 0; k < BLOCK; k += 16) {
+			__m128i v = _mm_loadu_si128(
+				(const __m128i *)(const void *)(p + k));
+			__m128i u = in_range(v, 'A', 'Z'),
+				l = in_range(v, 'a', 'z'),
+				an = _mm_or_si128(_mm_or_si128(u, l),
+						  in_range(v, '0', '9'));
+
+			hi = _mm_or_si128(hi, v);
+			_mm_storeu_si128(
+				(__m128i *)(void *)(out + at + k),
+				_mm_and_si128(_mm_or_si128(v, _mm_and_si128(
+					u, _mm_set1_epi8(0x20))), an));
+			alnum |= (uint64_t)(unsigned)_mm_movemask_epi8(an) << k;
+			up |= (uint64_t)(unsigned)_mm_movemask_epi8(u) << k;
+			low |= (uint64_t)(unsigned)_mm_movemask_epi8(l) << k;
+		}
+		if (_mm_movemask_epi8(hi)) {
+			wl->n = n0;
+			return false;
+		}
+		/* Bits where a word starts or ends (one past its last byte). */
+		change = alnum ^ (alnum << 1 | carry);
+		carry = alnum >> 63;
+		while (change) {
+			unsigned b = (unsigned)__builtin_ctzll(change);
+
+			change &= change - 1;
+			if (!open) {
+				a.start = at + b;
+				a.from = b;
+				a.up = a.low = 0;
+				open = true;
+				continue;
+			}
+			open = false;
+			aword_count(&a, up, low,
+				    ((1ull << b) - 1) & (~0ull << a.from));
+			aword_end(wl, base, &a, at + b);
+		}
+		if (open) {
+			aword_count(&a, up, low, ~0ull << a.from);
+			a.from = 0;
+		}
+	}
+	/* A word that runs to the end of a text of whole blocks. */
+	if (open)
+		aword_end(wl, base, &a, len);
+	out[len] = '\0';
+	wl->llen = base + len + 1;
+	return true;
+}
+#endif
+
 void
 tokenize_words(struct wordlist *wl, const char *s, size_t len, unsigned flags)
 {
+#if defined(__SSE2__)
+	if (!(flags & TOKENIZE_CAMEL) &&
+	    tokenize_ascii(wl, (const unsigned char *)s, len))
+		return;
+#endif
 	tokenize_seg(wl, s, len, flags, 0);
 }
 

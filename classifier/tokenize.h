@@ -14,8 +14,9 @@
 /*
  * The hash of a lowercase word, shared by the tokenizer and the rule
  * index (rules_impl.h): eight bytes per multiply, the last chunk padded
- * with zero bytes.  word_hash_padded() may be used when s[n..n+8) are
- * readable zero bytes; both give the same value.
+ * with zero bytes.  word_hash_masked() may be used when s[n..n+8) are
+ * readable, whatever they hold (it masks them off); both give the same
+ * value.
  */
 #define WORD_HASH_MUL 0xff51afd7ed558ccdull
 
@@ -27,13 +28,22 @@ word_hash_chunk(uint64_t h, uint64_t v)
 }
 
 static inline uint32_t
-word_hash_padded(const char *s, size_t n)
+word_hash_masked(const char *s, size_t n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, v;
 	size_t i;
 
-	for (i = 0; i < n; i += 8) {
+	for (i = 0; i + 8 <= n; i += 8) {
 		memcpy(&v, s + i, sizeof(v));
+		h = word_hash_chunk(h, v);
+	}
+	if (i < n) {
+		memcpy(&v, s + i, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		v &= ~0ull << (64 - 8 * (n - i));
+#else
+		v &= ~0ull >> (64 - 8 * (n - i));
+#endif
 		h = word_hash_chunk(h, v);
 	}
 	return (uint32_t)h;

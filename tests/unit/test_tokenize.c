@@ -102,3 +102,48 @@ TEST(text_words_keep_camel_when_asked_not_to_split)
 	CHECK_STR(out, "recipient email");
 	wordlist_release(&wl);
 }
+
+/*
+ * ASCII text takes a fast path; the same text with one non-ASCII letter
+ * after it takes the general one.  Both must give the same words (the
+ * general path's last word is the letter).
+ */
+TEST(text_words_ascii_path_agrees_with_general_path)
+{
+	static const char alphabet[] = "aZs9 _-.,\n\tXyIDs";
+	struct wordlist fast = WORDLIST_INIT, slow = WORDLIST_INIT;
+	unsigned long rng = 12345;
+	char s[300];
+	size_t len, i, k;
+	int round, bad = 0;
+
+	for (round = 0; round < 3000 && !bad; round++) {
+		len = (size_t)round % 260;
+		for (i = 0; i < len; i++) {
+			rng = rng * 6364136223846793005ul + 1442695040888963407;
+			s[i] = alphabet[(rng >> 33) % (sizeof(alphabet) - 1)];
+		}
+		memcpy(s + len, "\xc3\xa9", 2);
+		wordlist_reset(&fast);
+		wordlist_reset(&slow);
+		tokenize_words(&fast, s, len, 0);
+		tokenize_words(&slow, s, len + 2, 0);
+		if (slow.n != fast.n + 1) {
+			bad = 1;
+			break;
+		}
+		for (k = 0; k < fast.n; k++) {
+			const struct word *a = &fast.w[k], *b = &slow.w[k];
+
+			if (a->off != b->off || a->len != b->len ||
+			    a->llen != b->llen || a->hash != b->hash ||
+			    a->acronym != b->acronym ||
+			    strcmp(wordlist_word(&fast, k),
+				   wordlist_word(&slow, k)) != 0)
+				bad = 1;
+		}
+	}
+	CHECK_INT(bad, 0);
+	wordlist_release(&fast);
+	wordlist_release(&slow);
+}
