@@ -741,34 +741,58 @@ may_detect(const struct classifier *c, const struct rule *ru,
 }
 
 /*
- * Whether rule ri's pattern may match d by its prefilter (true when the
- * prefilter is resting).  *fold says whether c->fold holds d already.
+ * Where in document f (d) rule ri's pattern may first match, by its
+ * prefilter: PREFILTER_NONE when it cannot match, else an offset before
+ * which no match starts (0 when the prefilter is resting or says
+ * nothing about where).  *fold says whether c->fold holds d already.
  */
-static bool
-pf_pass(struct classifier *c, uint32_t ri, const struct buf *d, int *fold)
+static size_t
+pf_from(struct classifier *c, int f, uint32_t ri, const struct buf *d,
+	int *fold)
 {
+	const struct rule *ru = &c->r->rule[ri];
+	const unsigned char *s = (const unsigned char *)buf_cstr(d);
 	struct pfstat *ps = &c->pfs[ri];
-	bool ok;
+	size_t q, span, from, k;
+	bool ok = true;
 
-	if (ps->rest) {
-		ps->rest--;
-		return true;
-	}
 	if (*fold == 0) {
-		*fold = prefilter_fold(c->r->pf, buf_cstr(d), d->len, &c->fold,
-				       c->pf_state) ? 1 : -1;
+		*fold = prefilter_fold(c->r->pf, (const char *)s, d->len,
+				       &c->fold, c->pf_state) ? 1 : -1;
 	}
 	if (*fold < 0)
-		return true;
-	ok = prefilter_eval(c->r->pf, c->r->rule[ri].pf, &c->fold,
-			    c->pf_state);
-	ps->rejects += !ok;
-	if (++ps->evals == PF_PROBE) {
-		if (ps->rejects < PF_USEFUL)
-			ps->rest = PF_REST;
-		ps->evals = ps->rejects = 0;
+		return 0;
+	/* Whether: the literal search stops at the first that decides. */
+	if (ps->rest) {
+		ps->rest--;
+	} else {
+		ok = prefilter_eval(c->r->pf, ru->pf, &c->fold, c->pf_state);
+		ps->rejects += !ok;
+		if (++ps->evals == PF_PROBE) {
+			if (ps->rejects < PF_USEFUL)
+				ps->rest = PF_REST;
+			ps->evals = ps->rejects = 0;
+		}
+		if (!ok)
+			return PREFILTER_NONE;
 	}
-	return ok;
+	/* Where: worth its searches only on a document longer than the
+	   longest match (in bytes: UTF-8 takes at most four a character). */
+	if (ru->span < 0)
+		return 0;
+	if (!c->stat[f].done)
+		doc_stat(&c->stat[f], s, d->len);
+	span = (size_t)ru->span * (c->stat[f].high ? 4 : 1);
+	if (d->len <= span)
+		return 0;
+	q = prefilter_start(c->r->pf, ru->pf, &c->fold, c->pf_state);
+	if (q <= span || q == PREFILTER_NONE)
+		return q == PREFILTER_NONE ? q : 0;
+	from = q - span;
+	/* Start on the first byte of a character. */
+	for (k = 0; k < 3 && from > 0 && (s[from] & 0xc0) == 0x80; k++)
+		from--;
+	return from;
 }
 
 /* Patterns and detectors of field f over its document. */
@@ -779,7 +803,7 @@ match_scan(struct classifier *c, int f)
 	const struct buf *d = &c->doc[f];
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
 	int fold = 0; /* c->fold holds d: 0 not yet, 1 yes, -1 cannot */
-	size_t i;
+	size_t i, from;
 
 	for (i = 0; i < r->nscan[f]; i++) {
 		uint32_t ri = r->scan[f][i];
@@ -812,17 +836,23 @@ match_scan(struct classifier *c, int f)
 		   so that one hostile field cannot stall a whole crawl. */
 		if (d->len < ru->minlen)
 			continue;
-		/* Nor without the literals its condition names. */
-		if (ru->pf >= 0 && !pf_pass(c, ri, d, &fold))
+		/* Nor without the literals its condition names, nor before
+		   the first place they occur, less the longest match: PCRE2
+		   tries start offsets in order, each on its own (match
+		   limits count per start), and looks behind the offset for
+		   \b, ^ and lookbehinds, so starting there finds the same
+		   match. */
+		from = ru->pf >= 0 ? pf_from(c, f, ri, d, &fold) : 0;
+		if (from == PREFILTER_NONE)
 			continue;
 		/* Compiled with PCRE2_MATCH_INVALID_UTF, the JIT code copes
 		   with any bytes, so its direct entry needs no UTF check. */
 		if (ru->jit)
 			rc = pcre2_jit_match(ru->re, (PCRE2_SPTR)buf_cstr(d),
-					     d->len, 0, 0, c->md, r->mctx);
+					     d->len, from, 0, c->md, r->mctx);
 		else
 			rc = pcre2_match(ru->re, (PCRE2_SPTR)buf_cstr(d),
-					 d->len, 0, 0, c->md, r->mctx);
+					 d->len, from, 0, c->md, r->mctx);
 		if (rc >= 0)
 			record(c, ri, f, ov[0], ov[1] - ov[0]);
 	}

@@ -28,6 +28,8 @@
 #define PF_MAX_LITS 4096
 /* A formula node standing for "always true". */
 #define PF_TRUE (-1)
+/* Longest match length worked out; a longer one reads as unbounded. */
+#define PF_MAX_SPAN (1L << 20)
 
 enum pf_op {
 	PF_LIT, /* a literal occurs */
@@ -76,6 +78,8 @@ struct info {
 	bool exact;
 	int node;
 	struct strset run;
+	long max;       /* most characters a match of it consumes, or -1:
+			   no bound known */
 };
 
 struct parser {
@@ -83,6 +87,8 @@ struct parser {
 	const char *s;
 	size_t i, n;
 	bool fail;
+	bool nospan;    /* \G seen: a match depends on where matching
+			   starts, so its start cannot be moved */
 	int depth;
 };
 
@@ -254,7 +260,25 @@ info_init(struct info *x, bool exact)
 	x->exact = exact;
 	x->node = PF_TRUE;
 	x->run.n = 0;
+	x->max = 0;
 	set_add(&x->run, "", 0);
+}
+
+/* a + b and a * b for match lengths (-1 unbounded, capped). */
+static long
+span_add(long a, long b)
+{
+	if (a < 0 || b < 0 || a + b > PF_MAX_SPAN)
+		return -1;
+	return a + b;
+}
+
+static long
+span_mul(long a, long times)
+{
+	if (a < 0 || times < 0 || (times > 0 && a > PF_MAX_SPAN / times))
+		return -1;
+	return a * times;
 }
 
 /* Whether every string of a can be followed by every string of b. */
@@ -276,6 +300,7 @@ cross_fits(const struct strset *a, const struct strset *b)
 static void
 concat(struct prefilter *p, struct info *acc, struct info *x)
 {
+	acc->max = span_add(acc->max, x->max);
 	if (x->exact && cross_fits(&acc->run, &x->run)) {
 		struct strset out = { .n = 0 };
 		size_t i, j;
@@ -312,6 +337,9 @@ static void
 alternate(struct prefilter *p, struct info *a, struct info *b)
 {
 	size_t i;
+
+	if (a->max >= 0 && (b->max < 0 || b->max > a->max))
+		a->max = b->max;
 
 	if (a->exact && b->exact && a->run.n + b->run.n <= PF_MAX_SET) {
 		for (i = 0; i < b->run.n; i++)
@@ -470,6 +498,8 @@ parse_atom(struct parser *ps, struct info *x)
 		}
 		return;
 	}
+	/* Everything below but assertions is one character. */
+	x->max = 1;
 	if (c == '[') {
 		skip_class(ps);
 		x->exact = false;
@@ -482,6 +512,7 @@ parse_atom(struct parser *ps, struct info *x)
 	}
 	if (c == '^' || c == '$') {
 		ps->i++;
+		x->max = 0;
 		return;
 	}
 	if (c == '\\') {
@@ -490,9 +521,16 @@ parse_atom(struct parser *ps, struct info *x)
 
 		ps->i += 2;
 		if (e && strchr("bBAzZG", e)) {
+			x->max = 0;
+			ps->nospan |= e == 'G';
 			return; /* assertions */
 		}
 		if (e && strchr("dDsSwWhHvVNRX", e)) {
+			/* \R can be CR LF; \X a cluster of any length. */
+			if (e == 'R')
+				x->max = 2;
+			else if (e == 'X')
+				x->max = -1;
 			x->exact = false;
 			return;
 		}
@@ -543,13 +581,15 @@ parse_atom(struct parser *ps, struct info *x)
 static void
 parse_item(struct parser *ps, struct info *x)
 {
-	long min, max;
+	long min, max, span;
 
 	parse_atom(ps, x);
 	if (ps->fail || !quantifier(ps, &min, &max))
 		return;
 	if (min == 1 && max == 1)
 		return;
+	span = span_mul(x->max, max);
+	x->max = span;
 	if (min == 0) {
 		if (x->exact && max == 1 && x->run.n < PF_MAX_SET) {
 			set_add(&x->run, "", 0);
@@ -557,6 +597,7 @@ parse_item(struct parser *ps, struct info *x)
 		}
 		set_clear(&x->run);
 		info_init(x, false);
+		x->max = span;
 		return;
 	}
 	/* At least once: what one copy needs is needed, but the copies'
@@ -601,17 +642,20 @@ parse_alt(struct parser *ps, struct info *out)
 }
 
 int
-prefilter_add(struct prefilter *p, const char *pattern)
+prefilter_add(struct prefilter *p, const char *pattern, long *span)
 {
-	struct parser ps = { p, pattern, 0, strlen(pattern), false, 0 };
+	struct parser ps = { p, pattern, 0, strlen(pattern), false, false, 0 };
 	struct info top;
 	int nd;
 
+	*span = -1;
 	parse_alt(&ps, &top);
 	if (ps.fail || ps.i != ps.n) {
 		set_clear(&top.run);
 		return -1;
 	}
+	if (!ps.nospan)
+		*span = top.max;
 	nd = info_node(p, &top);
 	set_clear(&top.run);
 	return nd == PF_TRUE ? -1 : nd;
@@ -619,9 +663,11 @@ prefilter_add(struct prefilter *p, const char *pattern)
 
 /*
  * The per-document state: which literals were looked for, which were
- * found, then (for documents of PF_MAP_MIN bytes or more) a bit per
- * two-byte sequence that occurs, so that most absent literals are known
- * absent without a search.
+ * found, which were looked for in part, then (for documents of
+ * PF_MAP_MIN bytes or more) a bit per two-byte sequence that occurs, so
+ * that most absent literals are known absent without a search, then per
+ * literal where it first occurs (looked for and found) or how far from
+ * the start it does not occur (looked for in part).
  */
 #define PF_MAP_WORDS 1024 /* 65536 bits */
 #define PF_MAP_MIN 64
@@ -635,7 +681,7 @@ lit_words(const struct prefilter *p)
 size_t
 prefilter_words(const struct prefilter *p)
 {
-	return 2 * lit_words(p) + 1 + PF_MAP_WORDS;
+	return 3 * lit_words(p) + 1 + PF_MAP_WORDS + p->nlit;
 }
 
 /*
@@ -721,10 +767,10 @@ prefilter_fold(const struct prefilter *p, const char *s, size_t n,
 {
 	static const char slack[PF_SLACK];
 	size_t w = lit_words(p), i;
-	uint64_t *map = state + 2 * w + 1;
+	uint64_t *map = state + 3 * w + 1;
 	const unsigned char *f;
 
-	memset(state, 0, (2 * w + 1) * sizeof(*state));
+	memset(state, 0, (3 * w + 1) * sizeof(*state));
 	buf_reset(fb);
 	if (buf_append(fb, s, n) < 0 || buf_append(fb, slack, PF_SLACK) < 0) {
 		buf_reset(fb);
@@ -742,7 +788,7 @@ prefilter_fold(const struct prefilter *p, const char *s, size_t n,
 
 		map[bg >> 6] |= 1ull << (bg & 63);
 	}
-	state[2 * w] = 1;
+	state[3 * w] = 1;
 	return true;
 }
 
@@ -764,11 +810,12 @@ bigrams_present(const uint64_t *map, const char *l, size_t len)
 
 #if defined(__SSE2__)
 /*
- * Whether l[0..len) (2 <= len <= PF_MAX_LIT) occurs in h[0..n), which is
- * followed by PF_SLACK readable bytes: 16 candidate positions at a time
- * whose first and last bytes both match, then a comparison of the rest.
+ * Where l[0..len) (2 <= len <= PF_MAX_LIT) first occurs in h[0..n),
+ * which is followed by PF_SLACK readable bytes, or PREFILTER_NONE: 16
+ * candidate positions at a time whose first and last bytes both match,
+ * then a comparison of the rest.
  */
-static bool
+static size_t
 find_lit(const unsigned char *h, size_t n, const char *l, size_t len)
 {
 	const __m128i first = _mm_set1_epi8(l[0]),
@@ -788,47 +835,83 @@ find_lit(const unsigned char *h, size_t n, const char *l, size_t len)
 
 			if (k + len <= n &&
 			    memcmp(h + k + 1, l + 1, len - 2) == 0)
-				return true;
+				return k;
 			m &= m - 1;
 		}
 	}
-	return false;
+	return PREFILTER_NONE;
 }
 #else
-static bool
+static size_t
 find_lit(const unsigned char *h, size_t n, const char *l, size_t len)
 {
-	return memmem(h, n, l, len) != NULL;
+	const unsigned char *at = memmem(h, n, l, len);
+
+	return at ? (size_t)(at - h) : PREFILTER_NONE;
 }
 #endif
+
+/*
+ * Where literal k first occurs in h[0..n) if that is before limit, else
+ * PREFILTER_NONE.  What a search learns is kept, so a literal is never
+ * searched twice over the same bytes of one document.
+ */
+static size_t
+lit_first(const struct prefilter *p, uint32_t k, const unsigned char *h,
+	  size_t n, size_t limit, uint64_t *state)
+{
+	const struct pf_lit *l = &p->lit[k];
+	size_t w = lit_words(p), at, from = 0, end;
+	uint64_t bit = 1ull << (k % 64), *first = state + 3 * w + 1 +
+						  PF_MAP_WORDS;
+
+	if (state[k / 64] & bit) {
+		if ((state[w + k / 64] & bit) && first[k] < limit)
+			return first[k];
+		return PREFILTER_NONE;
+	}
+	/* Looked for in part: no occurrence starts before first[k]. */
+	if (state[2 * w + k / 64] & bit)
+		from = first[k];
+	if (from >= limit)
+		return PREFILTER_NONE;
+	end = limit + l->len - 1 < n ? limit + l->len - 1 : n;
+	if (l->len == 1) {
+		const unsigned char *c = memchr(h + from, l->s[0], end - from);
+
+		at = c ? (size_t)(c - h) : PREFILTER_NONE;
+	} else if (state[3 * w] &&
+		   !bigrams_present(state + 3 * w + 1, l->s, l->len)) {
+		at = PREFILTER_NONE;
+		end = n;
+	} else {
+		at = find_lit(h + from, end - from, l->s, l->len);
+		if (at != PREFILTER_NONE)
+			at += from;
+	}
+	if (at != PREFILTER_NONE || end == n) {
+		state[k / 64] |= bit;
+		if (at != PREFILTER_NONE) {
+			state[w + k / 64] |= bit;
+			first[k] = at;
+		}
+		return at;
+	}
+	state[2 * w + k / 64] |= bit;
+	first[k] = end - l->len + 1;
+	return PREFILTER_NONE;
+}
 
 static bool
 eval_node(const struct prefilter *p, int id, const unsigned char *h,
 	  size_t n, uint64_t *state)
 {
 	const struct pf_node *nd = &p->node[id];
-	size_t i, w = lit_words(p);
+	size_t i;
 
 	switch (nd->op) {
-	case PF_LIT: {
-		const struct pf_lit *l = &p->lit[nd->lit];
-		uint64_t bit = 1ull << (nd->lit % 64);
-		bool hit;
-
-		if (state[nd->lit / 64] & bit)
-			return (state[w + nd->lit / 64] & bit) != 0;
-		if (l->len == 1)
-			hit = memchr(h, l->s[0], n) != NULL;
-		else if (state[2 * w] &&
-			 !bigrams_present(state + 2 * w + 1, l->s, l->len))
-			hit = false;
-		else
-			hit = find_lit(h, n, l->s, l->len);
-		state[nd->lit / 64] |= bit;
-		if (hit)
-			state[w + nd->lit / 64] |= bit;
-		return hit;
-	}
+	case PF_LIT:
+		return lit_first(p, nd->lit, h, n, n, state) != PREFILTER_NONE;
 	case PF_AND:
 		for (i = 0; i < nd->nkids; i++)
 			if (!eval_node(p, nd->kids[i], h, n, state))
@@ -851,4 +934,52 @@ prefilter_eval(const struct prefilter *p, int id, const struct buf *folded,
 		return true;
 	return eval_node(p, id, (const unsigned char *)folded->data,
 			 folded->len, state);
+}
+
+/*
+ * The earliest offset at which every match's witness can lie, if before
+ * limit (else PREFILTER_NONE): a literal at its first occurrence; for AND
+ * the latest of the children (a match holds them all); for OR the
+ * earliest, each child searched only up to the best so far.
+ */
+static size_t
+node_start(const struct prefilter *p, int id, const unsigned char *h,
+	   size_t n, size_t limit, uint64_t *state)
+{
+	const struct pf_node *nd = &p->node[id];
+	size_t i, at, best;
+
+	switch (nd->op) {
+	case PF_LIT:
+		return lit_first(p, nd->lit, h, n, limit, state);
+	case PF_AND:
+		best = 0;
+		for (i = 0; i < nd->nkids; i++) {
+			at = node_start(p, nd->kids[i], h, n, limit, state);
+			if (at == PREFILTER_NONE)
+				return at;
+			if (at > best)
+				best = at;
+		}
+		return best;
+	case PF_OR:
+		best = limit;
+		for (i = 0; i < nd->nkids && best > 0; i++) {
+			at = node_start(p, nd->kids[i], h, n, best, state);
+			if (at != PREFILTER_NONE)
+				best = at;
+		}
+		return best < limit ? best : PREFILTER_NONE;
+	}
+	return 0;
+}
+
+size_t
+prefilter_start(const struct prefilter *p, int id, const struct buf *folded,
+		uint64_t *state)
+{
+	if (id < 0)
+		return 0;
+	return node_start(p, id, (const unsigned char *)folded->data,
+			  folded->len, folded->len + 1, state);
 }

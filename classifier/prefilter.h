@@ -19,6 +19,8 @@ struct prefilter;
 
 /* Bytes a fold buffer needs above the document it holds. */
 #define PREFILTER_SLACK 64
+/* "Nowhere": prefilter_start() of a condition that fails. */
+#define PREFILTER_NONE SIZE_MAX
 
 /* A prefilter set with no patterns yet.  Never NULL. */
 struct prefilter *prefilter_new(void);
@@ -31,9 +33,11 @@ void prefilter_free(struct prefilter *p);
  * PCRE2_EXTENDED) and add it to p.  Returns its id, or -1 when nothing
  * useful can be said (a construct the analysis does not know, or a
  * pattern that can match without any literal): then the pattern must
- * always run.
+ * always run.  *span is the most characters a match can consume
+ * (lookarounds consume none), or -1 when that is not known or matches
+ * depend on where matching starts (\G).
  */
-int prefilter_add(struct prefilter *p, const char *pattern);
+int prefilter_add(struct prefilter *p, const char *pattern, long *span);
 
 /* Number of 64-bit words of the scratch state for one document. */
 size_t prefilter_words(const struct prefilter *p);
@@ -56,5 +60,16 @@ bool prefilter_fold(const struct prefilter *p, const char *s, size_t n,
  */
 bool prefilter_eval(const struct prefilter *p, int id,
 		    const struct buf *folded, uint64_t *state);
+
+/*
+ * Like prefilter_eval(), but where: an offset q in the folded document
+ * such that every match of the pattern contains one of its condition's
+ * literals at q or later (folding only shrinks text, so in the document
+ * as given, at q or later too); PREFILTER_NONE when the condition fails.
+ * A match is then no longer than span characters (prefilter_add), so
+ * none starts before q minus span characters' bytes.  0 for id -1.
+ */
+size_t prefilter_start(const struct prefilter *p, int id,
+		       const struct buf *folded, uint64_t *state);
 
 #endif

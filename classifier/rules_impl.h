@@ -65,6 +65,8 @@ struct rule {
 				so also bytes) can match re */
 	int pf;              /* condition in rules.pf that every match of
 				re satisfies, or -1: re always runs */
+	long span;           /* most characters a match of re consumes, or
+				-1: not known (prefilter_add) */
 	enum detector det;   /* MATCH_DETECTOR */
 	long param[DET_MAX_PARAMS]; /* detector thresholds (rules.c) */
 	int category;        /* enum category it weighs for, or -1 */

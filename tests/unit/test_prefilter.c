@@ -9,6 +9,16 @@
 #include "classifier/prefilter.h"
 #include "tests/unit/t.h"
 
+/* Whether s is all ASCII. */
+static bool
+utf8_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return false;
+	return true;
+}
+
 /* Whether pattern's condition holds on text (and agrees with PCRE2). */
 static bool
 passes(const char *pattern, const char *text)
@@ -19,10 +29,12 @@ passes(const char *pattern, const char *text)
 	pcre2_code *re;
 	pcre2_match_data *md;
 	PCRE2_SIZE off;
+	long span;
+	size_t q;
 	int id, err, rc;
 	bool ok;
 
-	id = prefilter_add(p, pattern);
+	id = prefilter_add(p, pattern, &span);
 	state = calloc(prefilter_words(p), sizeof(*state));
 	CHECK(prefilter_fold(p, text, strlen(text), &fold, state));
 	ok = prefilter_eval(p, id, &fold, state);
@@ -35,6 +47,17 @@ passes(const char *pattern, const char *text)
 	rc = pcre2_match(re, (PCRE2_SPTR)text, strlen(text), 0, 0, md, NULL);
 	if (rc >= 0 && !ok)
 		T_FAIL("'%s' matches '%s' but its condition fails", pattern,
+		       text);
+	/* No match starts before where the condition's literals first
+	   occur, less the longest match (four bytes a character). */
+	q = prefilter_start(p, id, &fold, state);
+	if (rc >= 0 && span >= 0 &&
+	    pcre2_get_ovector_pointer(md)[0] +
+			    (size_t)span * (utf8_ascii(text) ? 1 : 4) <
+		    q)
+		T_FAIL("'%s' matches '%s' before its start", pattern, text);
+	if ((q != PREFILTER_NONE) != ok)
+		T_FAIL("'%s' on '%s': start and condition disagree", pattern,
 		       text);
 	pcre2_match_data_free(md);
 	pcre2_code_free(re);
@@ -75,6 +98,25 @@ TEST(long_documents)
 	CHECK(passes("\\bjailbreak\\b", text));
 	memcpy(text + 250, "jailbreax", 9);
 	CHECK(!passes("\\bjailbreak\\b", text));
+}
+
+TEST(match_starts_after_the_first_literal_less_the_span)
+{
+	const char *pat = "(?:^|[.;:]\\s{0,3}|\\b(?:to|and)\\s)"
+			  "(?:returns?|lists?|gets?)\\b";
+	char text[400];
+
+	/* The first "list" is not a match; the one after is. */
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	memcpy(text + 100, " blacklist ", 11);
+	memcpy(text + 300, " and returns", 12);
+	CHECK(passes(pat, text));
+	memcpy(text + 100, "xxxxxxxxxxx", 11);
+	CHECK(passes(pat, text));
+	CHECK(passes("\\bjail\\w{0,5}\\b", "xx jailbreak"));
+	CHECK(passes("\\bé{0,4}ignore\\b",
+		     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9ignore"));
 }
 
 TEST(unknown_constructs_always_run)
