@@ -97,6 +97,10 @@ struct pfstat {
 	uint16_t evals;   /* evaluations in the current trial */
 	uint16_t rejects; /* of which rejected the pattern */
 	uint16_t rest;    /* runs left without the prefilter */
+	uint16_t runs;    /* pattern runs in the current trial */
+	uint16_t misses;  /* of which found no match */
+	bool cut;         /* cutting the document's end pays: the pattern
+			     mostly misses (a match ends the run anyway) */
 };
 
 /* Byte classes for the one-pass document facts. */
@@ -741,27 +745,31 @@ may_detect(const struct classifier *c, const struct rule *ru,
 }
 
 /*
- * Where in document f (d) rule ri's pattern may first match, by its
- * prefilter: PREFILTER_NONE when it cannot match, else an offset before
- * which no match starts (0 when the prefilter is resting or says
- * nothing about where).  *fold says whether c->fold holds d already.
+ * Which part of document f (d) rule ri's pattern must be run on, by its
+ * prefilter: false when it cannot match, else *from, an offset before
+ * which no match starts, and *end, a length to which the document can be
+ * cut without changing what matches (0 and d->len when the prefilter is
+ * resting or says nothing about where).  *fold says whether c->fold
+ * holds d already.
  */
-static size_t
-pf_from(struct classifier *c, int f, uint32_t ri, const struct buf *d,
-	int *fold)
+static bool
+pf_range(struct classifier *c, int f, uint32_t ri, const struct buf *d,
+	 int *fold, size_t *from, size_t *end)
 {
 	const struct rule *ru = &c->r->rule[ri];
 	const unsigned char *s = (const unsigned char *)buf_cstr(d);
 	struct pfstat *ps = &c->pfs[ri];
-	size_t q, span, from, k;
-	bool ok = true;
+	size_t q, unit, span, k;
+	bool ok;
 
+	*from = 0;
+	*end = d->len;
 	if (*fold == 0) {
 		*fold = prefilter_fold(c->r->pf, (const char *)s, d->len,
 				       &c->fold, c->pf_state) ? 1 : -1;
 	}
 	if (*fold < 0)
-		return 0;
+		return true;
 	/* Whether: the literal search stops at the first that decides. */
 	if (ps->rest) {
 		ps->rest--;
@@ -774,25 +782,57 @@ pf_from(struct classifier *c, int f, uint32_t ri, const struct buf *d,
 			ps->evals = ps->rejects = 0;
 		}
 		if (!ok)
-			return PREFILTER_NONE;
+			return false;
 	}
 	/* Where: worth its searches only on a document longer than the
 	   longest match (in bytes: UTF-8 takes at most four a character). */
 	if (ru->span < 0)
-		return 0;
+		return true;
 	if (!c->stat[f].done)
 		doc_stat(&c->stat[f], s, d->len);
-	span = (size_t)ru->span * (c->stat[f].high ? 4 : 1);
+	unit = c->stat[f].high ? 4 : 1;
+	span = (size_t)ru->span * unit;
 	if (d->len <= span)
-		return 0;
-	q = prefilter_start(c->r->pf, ru->pf, &c->fold, c->pf_state);
-	if (q <= span || q == PREFILTER_NONE)
-		return q == PREFILTER_NONE ? q : 0;
-	from = q - span;
-	/* Start on the first byte of a character. */
-	for (k = 0; k < 3 && from > 0 && (s[from] & 0xc0) == 0x80; k++)
-		from--;
-	return from;
+		return true;
+	q = prefilter_where(c->r->pf, ru->pf, &c->fold, c->pf_state, false);
+	if (q == PREFILTER_NONE)
+		return false;
+	if (q > span) {
+		*from = q - span;
+		/* Start on the first byte of a character. */
+		for (k = 0; k < 3 && *from > 0 && (s[*from] & 0xc0) == 0x80;
+		     k++)
+			(*from)--;
+	}
+	/* No match starts after the last place its literals occur, and
+	   none examines more than reach characters from its start, so the
+	   rest of the document (past one more character) is never read.
+	   Offsets agree with the folded document only where folding kept
+	   every byte. */
+	if (!ps->cut || c->fold.len != d->len)
+		return true;
+	q = prefilter_where(c->r->pf, ru->pf, &c->fold, c->pf_state, true);
+	if (q == PREFILTER_NONE)
+		return false;
+	if (q + ((size_t)ru->reach + 1) * unit < d->len) {
+		*end = q + ((size_t)ru->reach + 1) * unit;
+		/* End on the first byte of a character. */
+		for (k = 0; k < 3 && *end < d->len && (s[*end] & 0xc0) == 0x80;
+		     k++)
+			(*end)++;
+	}
+	return true;
+}
+
+/* Count one pattern run for the choice whether to cut documents. */
+static void
+pf_ran(struct pfstat *ps, bool hit)
+{
+	ps->misses += !hit;
+	if (++ps->runs == PF_PROBE) {
+		ps->cut = ps->misses >= PF_PROBE / 2;
+		ps->runs = ps->misses = 0;
+	}
 }
 
 /* Patterns and detectors of field f over its document. */
@@ -803,7 +843,7 @@ match_scan(struct classifier *c, int f)
 	const struct buf *d = &c->doc[f];
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
 	int fold = 0; /* c->fold holds d: 0 not yet, 1 yes, -1 cannot */
-	size_t i, from;
+	size_t i, from, end;
 
 	for (i = 0; i < r->nscan[f]; i++) {
 		uint32_t ri = r->scan[f][i];
@@ -842,19 +882,21 @@ match_scan(struct classifier *c, int f)
 		   limits count per start), and looks behind the offset for
 		   \b, ^ and lookbehinds, so starting there finds the same
 		   match. */
-		from = ru->pf >= 0 ? pf_from(c, f, ri, d, &fold) : 0;
-		if (from == PREFILTER_NONE)
+		from = 0;
+		end = d->len;
+		if (ru->pf >= 0 && !pf_range(c, f, ri, d, &fold, &from, &end))
 			continue;
 		/* Compiled with PCRE2_MATCH_INVALID_UTF, the JIT code copes
 		   with any bytes, so its direct entry needs no UTF check. */
 		if (ru->jit)
 			rc = pcre2_jit_match(ru->re, (PCRE2_SPTR)buf_cstr(d),
-					     d->len, from, 0, c->md, r->mctx);
+					     end, from, 0, c->md, r->mctx);
 		else
-			rc = pcre2_match(ru->re, (PCRE2_SPTR)buf_cstr(d),
-					 d->len, from, 0, c->md, r->mctx);
+			rc = pcre2_match(ru->re, (PCRE2_SPTR)buf_cstr(d), end,
+					 from, 0, c->md, r->mctx);
 		if (rc >= 0)
 			record(c, ri, f, ov[0], ov[1] - ov[0]);
+		pf_ran(&c->pfs[ri], rc >= 0);
 	}
 }
 

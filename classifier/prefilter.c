@@ -80,6 +80,9 @@ struct info {
 	struct strset run;
 	long max;       /* most characters a match of it consumes, or -1:
 			   no bound known */
+	long reach;     /* most characters from its start that matching it
+			   examines (lookaheads, \b and $ look past what
+			   they consume), or -1 */
 };
 
 struct parser {
@@ -261,7 +264,15 @@ info_init(struct info *x, bool exact)
 	x->node = PF_TRUE;
 	x->run.n = 0;
 	x->max = 0;
+	x->reach = 0;
 	set_add(&x->run, "", 0);
+}
+
+/* The larger of two match lengths, -1 (unbounded) above all. */
+static long
+span_max(long a, long b)
+{
+	return a < 0 || b < 0 ? -1 : a > b ? a : b;
 }
 
 /* a + b and a * b for match lengths (-1 unbounded, capped). */
@@ -300,6 +311,7 @@ cross_fits(const struct strset *a, const struct strset *b)
 static void
 concat(struct prefilter *p, struct info *acc, struct info *x)
 {
+	acc->reach = span_max(acc->reach, span_add(acc->max, x->reach));
 	acc->max = span_add(acc->max, x->max);
 	if (x->exact && cross_fits(&acc->run, &x->run)) {
 		struct strset out = { .n = 0 };
@@ -338,8 +350,8 @@ alternate(struct prefilter *p, struct info *a, struct info *b)
 {
 	size_t i;
 
-	if (a->max >= 0 && (b->max < 0 || b->max > a->max))
-		a->max = b->max;
+	a->max = span_max(a->max, b->max);
+	a->reach = span_max(a->reach, b->reach);
 
 	if (a->exact && b->exact && a->run.n + b->run.n <= PF_MAX_SET) {
 		for (i = 0; i < b->run.n; i++)
@@ -454,7 +466,7 @@ parse_atom(struct parser *ps, struct info *x)
 
 	info_init(x, true);
 	if (c == '(') {
-		bool look = false;
+		bool look = false, behind = false;
 
 		ps->i++;
 		if (ps->i < ps->n && s[ps->i] == '?') {
@@ -467,7 +479,7 @@ parse_atom(struct parser *ps, struct info *x)
 			} else if (ps->i + 2 < ps->n && s[ps->i + 1] == '<' &&
 				   (s[ps->i + 2] == '=' || s[ps->i + 2] == '!')) {
 				ps->i += 3;
-				look = true;
+				look = behind = true;
 			} else {
 				/* Options, names, atomic groups, conditions,
 				   comments: not analysed. */
@@ -492,14 +504,20 @@ parse_atom(struct parser *ps, struct info *x)
 		ps->i++;
 		if (look) {
 			/* An assertion consumes nothing: what it looks at
-			   need not be in the match. */
+			   need not be in the match.  A lookahead examines
+			   what its group would; a lookbehind only text
+			   before. */
+			long reach = behind ? 0 : x->reach;
+
 			set_clear(&x->run);
 			info_init(x, true);
+			x->reach = reach;
 		}
 		return;
 	}
 	/* Everything below but assertions is one character. */
 	x->max = 1;
+	x->reach = 1;
 	if (c == '[') {
 		skip_class(ps);
 		x->exact = false;
@@ -511,8 +529,10 @@ parse_atom(struct parser *ps, struct info *x)
 		return;
 	}
 	if (c == '^' || c == '$') {
+		/* $ looks at the next character, or two (CR LF). */
 		ps->i++;
 		x->max = 0;
+		x->reach = c == '$' ? 2 : 0;
 		return;
 	}
 	if (c == '\\') {
@@ -521,16 +541,19 @@ parse_atom(struct parser *ps, struct info *x)
 
 		ps->i += 2;
 		if (e && strchr("bBAzZG", e)) {
+			/* Assertions: \b and \B look at the next
+			   character, \Z at up to two. */
 			x->max = 0;
+			x->reach = e == 'b' || e == 'B' ? 1 : e == 'Z' ? 2 : 0;
 			ps->nospan |= e == 'G';
-			return; /* assertions */
+			return;
 		}
 		if (e && strchr("dDsSwWhHvVNRX", e)) {
 			/* \R can be CR LF; \X a cluster of any length. */
 			if (e == 'R')
-				x->max = 2;
+				x->max = x->reach = 2;
 			else if (e == 'X')
-				x->max = -1;
+				x->max = x->reach = -1;
 			x->exact = false;
 			return;
 		}
@@ -581,15 +604,20 @@ parse_atom(struct parser *ps, struct info *x)
 static void
 parse_item(struct parser *ps, struct info *x)
 {
-	long min, max, span;
+	long min, max, span, reach;
 
 	parse_atom(ps, x);
 	if (ps->fail || !quantifier(ps, &min, &max))
 		return;
 	if (min == 1 && max == 1)
 		return;
+	/* The last copy may look past what it consumes. */
 	span = span_mul(x->max, max);
+	reach = max == 0 ? 0
+			 : span_add(span_mul(x->max, max < 0 ? -1 : max - 1),
+				    x->reach);
 	x->max = span;
+	x->reach = reach;
 	if (min == 0) {
 		if (x->exact && max == 1 && x->run.n < PF_MAX_SET) {
 			set_add(&x->run, "", 0);
@@ -598,6 +626,7 @@ parse_item(struct parser *ps, struct info *x)
 		set_clear(&x->run);
 		info_init(x, false);
 		x->max = span;
+		x->reach = reach;
 		return;
 	}
 	/* At least once: what one copy needs is needed, but the copies'
@@ -642,20 +671,23 @@ parse_alt(struct parser *ps, struct info *out)
 }
 
 int
-prefilter_add(struct prefilter *p, const char *pattern, long *span)
+prefilter_add(struct prefilter *p, const char *pattern, long *span,
+	      long *reach)
 {
 	struct parser ps = { p, pattern, 0, strlen(pattern), false, false, 0 };
 	struct info top;
 	int nd;
 
-	*span = -1;
+	*span = *reach = -1;
 	parse_alt(&ps, &top);
 	if (ps.fail || ps.i != ps.n) {
 		set_clear(&top.run);
 		return -1;
 	}
-	if (!ps.nospan)
+	if (!ps.nospan) {
 		*span = top.max;
+		*reach = top.reach;
+	}
 	nd = info_node(p, &top);
 	set_clear(&top.run);
 	return nd == PF_TRUE ? -1 : nd;
@@ -663,14 +695,24 @@ prefilter_add(struct prefilter *p, const char *pattern, long *span)
 
 /*
  * The per-document state: which literals were looked for, which were
- * found, which were looked for in part, then (for documents of
- * PF_MAP_MIN bytes or more) a bit per two-byte sequence that occurs, so
- * that most absent literals are known absent without a search, then per
- * literal where it first occurs (looked for and found) or how far from
- * the start it does not occur (looked for in part).
+ * found, which were looked for in part, whose last occurrence is known,
+ * then (for documents of PF_MAP_MIN bytes or more) a bit per pair of
+ * bytes that occurs (pairs share bits: bigram()), so that most absent
+ * literals are known absent without a search, then per literal where it
+ * first occurs (looked for and found) or how far from the start it does
+ * not occur (looked for in part), then where it last occurs.
  */
-#define PF_MAP_WORDS 1024 /* 65536 bits */
+#define PF_MAP_BITS 13
+#define PF_MAP_WORDS ((1u << PF_MAP_BITS) / 64)
 #define PF_MAP_MIN 64
+
+/* The map's bit for the two bytes a b: folded into PF_MAP_BITS so that
+   the map stays small enough to clear for every document. */
+static unsigned
+bigram(unsigned a, unsigned b)
+{
+	return (a ^ b << 5) & ((1u << PF_MAP_BITS) - 1);
+}
 
 static size_t
 lit_words(const struct prefilter *p)
@@ -681,7 +723,7 @@ lit_words(const struct prefilter *p)
 size_t
 prefilter_words(const struct prefilter *p)
 {
-	return 3 * lit_words(p) + 1 + PF_MAP_WORDS + p->nlit;
+	return 4 * lit_words(p) + 1 + PF_MAP_WORDS + 2 * p->nlit;
 }
 
 /*
@@ -767,10 +809,10 @@ prefilter_fold(const struct prefilter *p, const char *s, size_t n,
 {
 	static const char slack[PF_SLACK];
 	size_t w = lit_words(p), i;
-	uint64_t *map = state + 3 * w + 1;
+	uint64_t *map = state + 4 * w + 1;
 	const unsigned char *f;
 
-	memset(state, 0, (3 * w + 1) * sizeof(*state));
+	memset(state, 0, (4 * w + 1) * sizeof(*state));
 	buf_reset(fb);
 	if (buf_append(fb, s, n) < 0 || buf_append(fb, slack, PF_SLACK) < 0) {
 		buf_reset(fb);
@@ -784,11 +826,11 @@ prefilter_fold(const struct prefilter *p, const char *s, size_t n,
 	f = (const unsigned char *)fb->data;
 	memset(map, 0, PF_MAP_WORDS * sizeof(*map));
 	for (i = 0; i + 1 < fb->len; i++) {
-		unsigned bg = f[i] | (unsigned)f[i + 1] << 8;
+		unsigned bg = bigram(f[i], f[i + 1]);
 
 		map[bg >> 6] |= 1ull << (bg & 63);
 	}
-	state[3 * w] = 1;
+	state[4 * w] = 1;
 	return true;
 }
 
@@ -799,8 +841,8 @@ bigrams_present(const uint64_t *map, const char *l, size_t len)
 	size_t k;
 
 	for (k = 0; k + 1 < len; k++) {
-		unsigned bg = (unsigned char)l[k] |
-			      (unsigned)(unsigned char)l[k + 1] << 8;
+		unsigned bg = bigram((unsigned char)l[k],
+				     (unsigned char)l[k + 1]);
 
 		if (!(map[bg >> 6] & (1ull << (bg & 63))))
 			return false;
@@ -851,6 +893,53 @@ find_lit(const unsigned char *h, size_t n, const char *l, size_t len)
 }
 #endif
 
+#if defined(__SSE2__)
+/* Where l[0..len) (2 <= len <= PF_MAX_LIT) last occurs in h[0..n), or
+   PREFILTER_NONE: find_lit() from the end, 16 positions a step. */
+static size_t
+find_lit_last(const unsigned char *h, size_t n, const char *l, size_t len)
+{
+	const __m128i first = _mm_set1_epi8(l[0]),
+		      last = _mm_set1_epi8(l[len - 1]);
+	size_t end, at;
+
+	if (n < len)
+		return PREFILTER_NONE;
+	/* Candidates are the positions below end. */
+	for (end = n - len + 1; end > 0; end = at) {
+		__m128i a, b;
+		unsigned m;
+
+		at = end > 16 ? end - 16 : 0;
+		a = _mm_loadu_si128((const __m128i *)(const void *)(h + at));
+		b = _mm_loadu_si128(
+			(const __m128i *)(const void *)(h + at + len - 1));
+		m = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+			    _mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last))) &
+		    ((1u << (end - at)) - 1);
+		while (m) {
+			unsigned top = 31 - (unsigned)__builtin_clz(m);
+
+			if (memcmp(h + at + top + 1, l + 1, len - 2) == 0)
+				return at + top;
+			m &= ~(1u << top);
+		}
+	}
+	return PREFILTER_NONE;
+}
+#else
+static size_t
+find_lit_last(const unsigned char *h, size_t n, const char *l, size_t len)
+{
+	size_t i;
+
+	for (i = n >= len ? n - len + 1 : 0; i > 0; i--)
+		if (memcmp(h + i - 1, l, len) == 0)
+			return i - 1;
+	return PREFILTER_NONE;
+}
+#endif
+
 /*
  * Where literal k first occurs in h[0..n) if that is before limit, else
  * PREFILTER_NONE.  What a search learns is kept, so a literal is never
@@ -862,7 +951,7 @@ lit_first(const struct prefilter *p, uint32_t k, const unsigned char *h,
 {
 	const struct pf_lit *l = &p->lit[k];
 	size_t w = lit_words(p), at, from = 0, end;
-	uint64_t bit = 1ull << (k % 64), *first = state + 3 * w + 1 +
+	uint64_t bit = 1ull << (k % 64), *first = state + 4 * w + 1 +
 						  PF_MAP_WORDS;
 
 	if (state[k / 64] & bit) {
@@ -880,8 +969,8 @@ lit_first(const struct prefilter *p, uint32_t k, const unsigned char *h,
 		const unsigned char *c = memchr(h + from, l->s[0], end - from);
 
 		at = c ? (size_t)(c - h) : PREFILTER_NONE;
-	} else if (state[3 * w] &&
-		   !bigrams_present(state + 3 * w + 1, l->s, l->len)) {
+	} else if (state[4 * w] &&
+		   !bigrams_present(state + 4 * w + 1, l->s, l->len)) {
 		at = PREFILTER_NONE;
 		end = n;
 	} else {
@@ -937,49 +1026,102 @@ prefilter_eval(const struct prefilter *p, int id, const struct buf *folded,
 }
 
 /*
- * The earliest offset at which every match's witness can lie, if before
- * limit (else PREFILTER_NONE): a literal at its first occurrence; for AND
- * the latest of the children (a match holds them all); for OR the
- * earliest, each child searched only up to the best so far.
+ * Where literal k last occurs in h[0..n) if that is at or after floor,
+ * else PREFILTER_NONE.  A search of the whole document is kept.
  */
 static size_t
-node_start(const struct prefilter *p, int id, const unsigned char *h,
-	   size_t n, size_t limit, uint64_t *state)
+lit_last(const struct prefilter *p, uint32_t k, const unsigned char *h,
+	 size_t n, size_t floor, uint64_t *state)
+{
+	const struct pf_lit *l = &p->lit[k];
+	size_t w = lit_words(p), at, from = floor;
+	uint64_t bit = 1ull << (k % 64), *first = state + 4 * w + 1 +
+						  PF_MAP_WORDS,
+		 *last = first + p->nlit;
+
+	if (state[3 * w + k / 64] & bit)
+		return last[k] != PREFILTER_NONE && last[k] >= floor
+			       ? last[k]
+			       : PREFILTER_NONE;
+	/* Nothing before its first occurrence. */
+	if (lit_first(p, k, h, n, n, state) == PREFILTER_NONE)
+		return PREFILTER_NONE;
+	if (first[k] > from)
+		from = first[k];
+	if (l->len == 1) {
+		const unsigned char *c = memrchr(h + from, l->s[0], n - from);
+
+		at = c ? (size_t)(c - h) : PREFILTER_NONE;
+	} else {
+		at = find_lit_last(h + from, n - from, l->s, l->len);
+		if (at != PREFILTER_NONE)
+			at += from;
+	}
+	if (from == first[k]) {
+		state[3 * w + k / 64] |= bit;
+		last[k] = at;
+	}
+	return at;
+}
+
+/*
+ * Where condition id places a match, by its literals.  With last false:
+ * the earliest offset at which every match holds one of them, if before
+ * bound (else PREFILTER_NONE): a literal's first occurrence, for AND the
+ * latest of the children (a match holds them all), for OR the earliest.
+ * With last true, mirrored: the latest offset at which a match can start,
+ * if at or after bound: a literal's last occurrence, for AND the earliest
+ * of the children, for OR the latest.  An OR searches each child only
+ * beyond the best so far.
+ */
+static size_t
+node_where(const struct prefilter *p, int id, const unsigned char *h,
+	   size_t n, size_t bound, bool last, uint64_t *state)
 {
 	const struct pf_node *nd = &p->node[id];
-	size_t i, at, best;
+	size_t i, at, best = PREFILTER_NONE;
 
 	switch (nd->op) {
 	case PF_LIT:
-		return lit_first(p, nd->lit, h, n, limit, state);
+		if (last)
+			return lit_last(p, nd->lit, h, n, bound, state);
+		return lit_first(p, nd->lit, h, n, bound, state);
 	case PF_AND:
-		best = 0;
 		for (i = 0; i < nd->nkids; i++) {
-			at = node_start(p, nd->kids[i], h, n, limit, state);
+			at = node_where(p, nd->kids[i], h, n, bound, last,
+					state);
 			if (at == PREFILTER_NONE)
 				return at;
-			if (at > best)
+			if (best == PREFILTER_NONE ||
+			    (last ? at < best : at > best))
 				best = at;
 		}
 		return best;
 	case PF_OR:
-		best = limit;
-		for (i = 0; i < nd->nkids && best > 0; i++) {
-			at = node_start(p, nd->kids[i], h, n, best, state);
+		/* Nothing comes before offset 0. */
+		for (i = 0; i < nd->nkids && (last || best != 0); i++) {
+			size_t beyond = bound;
+
+			if (best != PREFILTER_NONE)
+				beyond = last ? best + 1 : best;
+			at = node_where(p, nd->kids[i], h, n, beyond, last,
+					state);
 			if (at != PREFILTER_NONE)
 				best = at;
 		}
-		return best < limit ? best : PREFILTER_NONE;
+		return best;
 	}
-	return 0;
+	return PREFILTER_NONE;
 }
 
 size_t
-prefilter_start(const struct prefilter *p, int id, const struct buf *folded,
-		uint64_t *state)
+prefilter_where(const struct prefilter *p, int id, const struct buf *folded,
+		uint64_t *state, bool last)
 {
+	const unsigned char *h = (const unsigned char *)folded->data;
+
 	if (id < 0)
-		return 0;
-	return node_start(p, id, (const unsigned char *)folded->data,
-			  folded->len, folded->len + 1, state);
+		return last ? PREFILTER_NONE : 0;
+	return node_where(p, id, h, folded->len,
+			  last ? 0 : folded->len + 1, last, state);
 }

@@ -326,7 +326,7 @@ parse_pattern(struct rules *r, struct rule *ru, const json_t *pat,
 	ru->jit = pcre2_jit_compile(ru->re, PCRE2_JIT_COMPLETE) == 0;
 	if (pcre2_pattern_info(ru->re, PCRE2_INFO_MINLENGTH, &ru->minlen) != 0)
 		ru->minlen = 0;
-	ru->pf = prefilter_add(r->pf, s, &ru->span);
+	ru->pf = prefilter_add(r->pf, s, &ru->span, &ru->reach);
 	return 0;
 }
 
@@ -516,7 +516,7 @@ parse_rule(struct loader *ld, const json_t *rj, const char *file, size_t idx,
 	ru->file = file;
 	ru->category = -1;
 	ru->pf = -1;
-	ru->span = -1;
+	ru->span = ru->reach = -1;
 	r->nrules++; /* owned from here: rules_free releases it */
 
 	if (parse_fields(json_object_get(rj, "fields"), &ru->fields, where,

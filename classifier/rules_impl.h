@@ -67,6 +67,8 @@ struct rule {
 				re satisfies, or -1: re always runs */
 	long span;           /* most characters a match of re consumes, or
 				-1: not known (prefilter_add) */
+	long reach;          /* most characters from a match's start that
+				matching re examines, or -1 (likewise) */
 	enum detector det;   /* MATCH_DETECTOR */
 	long param[DET_MAX_PARAMS]; /* detector thresholds (rules.c) */
 	int category;        /* enum category it weighs for, or -1 */
