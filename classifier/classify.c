@@ -235,6 +235,9 @@ doc_line(struct buf *b, const char *s, size_t n)
 /* One member of an object, for walking in key order. */
 struct member {
 	const char *key;
+	size_t klen;         /* strlen(key), the length its text is used at */
+	size_t jlen;         /* its length as jansson keeps it (a key may
+				hold a NUL byte) */
 	const json_t *val;
 };
 
@@ -251,17 +254,19 @@ sorted_members(const json_t *o, struct member *stack, size_t *n)
 {
 	struct member *m = stack;
 	const char *k;
-	size_t i = 0;
+	size_t i = 0, kl;
 	json_t *v;
 
 	*n = json_object_size(o);
 	if (*n > SORT_STACK_KEYS)
 		m = xcalloc(*n, sizeof(*m));
-	json_object_foreach((json_t *)o, k, v) {
+	json_object_keylen_foreach((json_t *)o, k, kl, v) {
 		/* The tree is spread over the heap: start loading every
 		   value now rather than one miss at a time later. */
 		__builtin_prefetch(v);
 		m[i].key = k;
+		m[i].klen = strlen(k);
+		m[i].jlen = kl;
 		m[i++].val = v;
 	}
 	if (*n > SORT_STACK_KEYS) {
@@ -308,20 +313,41 @@ structural(const char *key)
 }
 
 /*
+ * A member of an inputSchema "properties" object into the parameter
+ * documents: its name, and its description or, without one, its name
+ * again.  d is its "description" member, NULL when it has none.
+ */
+static void
+add_param(struct classifier *c, const struct member *prop, const json_t *d)
+{
+	size_t dl = json_string_length(d);
+
+	doc_line(&c->doc[F_PARAM_NAME], prop->key, prop->klen);
+	if (json_is_string(d) && dl > 0)
+		doc_line(&c->doc[F_PARAM_DESC], json_string_value(d), dl);
+	else
+		doc_line(&c->doc[F_PARAM_UNDESCRIBED], prop->key, prop->klen);
+}
+
+/*
  * Walk a schema: every string value into the schema document, every key
  * into c->keys (appended after the values, so prose stays contiguous) and, for
  * inputSchema (params true), every member of a "properties" object into
- * the parameter documents.
+ * the parameter documents.  prop: j is that member (an object), whose
+ * parameter lines come before those of any property inside it.
  */
 static void
 walk_schema(struct classifier *c, const json_t *j, bool params,
-	    bool is_props, int depth, bool skip)
+	    bool is_props, int depth, bool skip, const struct member *prop)
 {
 	struct member stack[SORT_STACK_KEYS], *keys;
 	size_t n, i;
 
-	if (depth > CLASSIFY_MAX_DEPTH || skip)
+	if (depth > CLASSIFY_MAX_DEPTH || skip) {
+		if (prop)
+			add_param(c, prop, json_object_get(j, "description"));
 		return;
+	}
 	if (json_is_string(j)) {
 		doc_line(&c->doc[F_SCHEMA], json_string_value(j),
 			 json_string_length(j));
@@ -330,32 +356,33 @@ walk_schema(struct classifier *c, const json_t *j, bool params,
 	if (json_is_array(j)) {
 		for (i = 0; i < json_array_size(j); i++)
 			walk_schema(c, json_array_get(j, i), params, false,
-				    depth + 1, false);
+				    depth + 1, false, NULL);
 		return;
 	}
 	if (!json_is_object(j))
 		return;
 	keys = sorted_members(j, stack, &n);
+	if (prop) {
+		const json_t *d = NULL;
+
+		/* The members at hand, rather than a hash lookup (the
+		   same key: "description", no more and no less). */
+		for (i = 0; i < n && !d; i++)
+			if (keys[i].jlen == 11 &&
+			    memcmp(keys[i].key, "description", 11) == 0)
+				d = keys[i].val;
+		add_param(c, prop, d);
+	}
 	for (i = 0; i < n; i++) {
 		const json_t *v = keys[i].val;
 		const char *key = keys[i].key;
-		size_t kl = strlen(key);
 
-		doc_line(&c->keys, key, kl);
-		if (params && is_props && json_is_object(v)) {
-			const json_t *d = json_object_get(v, "description");
-			size_t dl = json_string_length(d);
-
-			doc_line(&c->doc[F_PARAM_NAME], key, kl);
-			if (json_is_string(d) && dl > 0)
-				doc_line(&c->doc[F_PARAM_DESC],
-					 json_string_value(d), dl);
-			else
-				doc_line(&c->doc[F_PARAM_UNDESCRIBED], key, kl);
-		}
+		doc_line(&c->keys, key, keys[i].klen);
 		walk_schema(c, v, params,
 			    !is_props && strcmp(key, "properties") == 0,
-			    depth + 1, !is_props && structural(key));
+			    depth + 1, !is_props && structural(key),
+			    params && is_props && json_is_object(v) ? &keys[i]
+								    : NULL);
 	}
 	if (keys != stack)
 		free(keys);
@@ -376,7 +403,7 @@ build_annotations(struct classifier *c, const json_t *ann)
 
 		if (b->len)
 			doc_add(b, "\n", 1);
-		doc_add(b, keys[i].key, strlen(keys[i].key));
+		doc_add(b, keys[i].key, keys[i].klen);
 		doc_add(b, "=", 1);
 		if (json_is_boolean(v))
 			doc_add(b, json_is_true(v) ? "true" : "false",
@@ -1205,9 +1232,9 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 			 json_string_length(desc));
 	buf_reset(&c->keys);
 	walk_schema(c, json_object_get(tool, "inputSchema"), true, false, 0,
-		    false);
+		    false, NULL);
 	walk_schema(c, json_object_get(tool, "outputSchema"), false, false, 0,
-		    false);
+		    false, NULL);
 	if (c->keys.len)
 		doc_line(&c->doc[F_SCHEMA], buf_cstr(&c->keys), c->keys.len);
 	build_annotations(c, json_object_get(tool, "annotations"));

@@ -76,12 +76,6 @@ wordlist_release(struct wordlist *wl)
 	memset(wl, 0, sizeof(*wl));
 }
 
-const char *
-wordlist_word(const struct wordlist *wl, size_t i)
-{
-	return wl->lower + wl->w[i].loff;
-}
-
 /* Room for n more lowercase bytes plus a terminator. */
 static void
 lower_reserve(struct wordlist *wl, size_t n)

@@ -105,7 +105,11 @@ void wordlist_reset(struct wordlist *wl);
 /* Free the storage. */
 void wordlist_release(struct wordlist *wl);
 /* The lowercase text of word i (borrowed, NUL-terminated). */
-const char *wordlist_word(const struct wordlist *wl, size_t i);
+static inline const char *
+wordlist_word(const struct wordlist *wl, size_t i)
+{
+	return wl->lower + wl->w[i].loff;
+}
 
 /*
  * Append the words of s[0..len) to wl.  A word is a run of ASCII letters
