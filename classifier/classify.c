@@ -253,20 +253,22 @@ static struct member *
 sorted_members(const json_t *o, struct member *stack, size_t *n)
 {
 	struct member *m = stack;
-	const char *k;
-	size_t i = 0, kl;
+	size_t i = 0;
+	void *it;
 	json_t *v;
 
 	*n = json_object_size(o);
 	if (*n > SORT_STACK_KEYS)
 		m = xcalloc(*n, sizeof(*m));
-	json_object_keylen_foreach((json_t *)o, k, kl, v) {
+	for (it = json_object_iter((json_t *)o); it;
+	     it = json_object_iter_next((json_t *)o, it)) {
+		v = json_object_iter_value(it);
 		/* The tree is spread over the heap: start loading every
 		   value now rather than one miss at a time later. */
 		__builtin_prefetch(v);
-		m[i].key = k;
-		m[i].klen = strlen(k);
-		m[i].jlen = kl;
+		m[i].key = json_object_iter_key(it);
+		m[i].klen = strlen(m[i].key);
+		m[i].jlen = json_object_iter_key_len(it);
 		m[i++].val = v;
 	}
 	if (*n > SORT_STACK_KEYS) {
@@ -462,8 +464,11 @@ match_words(struct classifier *c, int f, const struct wordlist *wl,
 				c->armed[p->rule] |= (uint16_t)bit;
 				continue;
 			}
+			/* Hashes first: most phrases part at their second
+			   word. */
 			for (m = 1; m < p->nwords; m++)
-				if (strcmp(p->words[m],
+				if (p->hash[m] != wl->w[i + m].hash ||
+				    strcmp(p->words[m],
 					   wordlist_word(wl, i + m)) != 0)
 					break;
 			if (m < p->nwords)

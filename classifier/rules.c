@@ -85,6 +85,7 @@ rules_free(struct rules *r)
 		for (j = 0; j < r->phrases[i].nwords; j++)
 			free(r->phrases[i].words[j]);
 		free(r->phrases[i].words);
+		free(r->phrases[i].hash);
 	}
 	for (i = 0; i < r->nfiles; i++)
 		free(r->files[i]);
@@ -372,8 +373,11 @@ parse_words(struct loader *ld, uint32_t ri, const json_t *v, bool gate,
 		ph->gate = gate;
 		ph->nwords = (uint32_t)wl.n;
 		ph->words = xcalloc(wl.n, sizeof(*ph->words));
-		for (j = 0; j < wl.n; j++)
+		ph->hash = xcalloc(wl.n, sizeof(*ph->hash));
+		for (j = 0; j < wl.n; j++) {
 			ph->words[j] = xstrdup(wordlist_word(&wl, j));
+			ph->hash[j] = wl.w[j].hash;
+		}
 	}
 	ret = 0;
 out:

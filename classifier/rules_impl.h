@@ -92,6 +92,7 @@ struct phrase {
 	bool gate;      /* a "requires" word of a pattern rule: it arms
 			   the pattern instead of matching */
 	char **words;   /* lowercase; owned */
+	uint32_t *hash; /* rules_word_hash() of each word; owned */
 };
 
 /* Hash slot: the phrases whose first word is word. */
