@@ -852,6 +852,25 @@ bigrams_present(const uint64_t *map, const char *l, size_t len)
 
 #if defined(__SSE2__)
 /*
+ * Whether the bytes between the first and the last of l[0..len) equal
+ * those at h: one 16-byte comparison when they fit (h is followed by
+ * PF_SLACK readable bytes, and l is a pf_lit's array of PF_MAX_LIT + 1).
+ */
+static bool
+mid_equal(const unsigned char *h, const char *l, size_t len)
+{
+	unsigned want;
+
+	if (len - 2 > 16)
+		return memcmp(h + 1, l + 1, len - 2) == 0;
+	want = (1u << (len - 2)) - 1;
+	return ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+			_mm_loadu_si128((const __m128i *)(const void *)(h + 1)),
+			_mm_loadu_si128((const __m128i *)(const void *)(l + 1)))) &
+		want) == want;
+}
+
+/*
  * Where l[0..len) (2 <= len <= PF_MAX_LIT) first occurs in h[0..n),
  * which is followed by PF_SLACK readable bytes, or PREFILTER_NONE: 16
  * candidate positions at a time whose first and last bytes both match,
@@ -875,8 +894,7 @@ find_lit(const unsigned char *h, size_t n, const char *l, size_t len)
 		while (m) {
 			size_t k = i + (size_t)__builtin_ctz(m);
 
-			if (k + len <= n &&
-			    memcmp(h + k + 1, l + 1, len - 2) == 0)
+			if (k + len <= n && mid_equal(h + k, l, len))
 				return k;
 			m &= m - 1;
 		}
@@ -920,7 +938,7 @@ find_lit_last(const unsigned char *h, size_t n, const char *l, size_t len)
 		while (m) {
 			unsigned top = 31 - (unsigned)__builtin_clz(m);
 
-			if (memcmp(h + at + top + 1, l + 1, len - 2) == 0)
+			if (mid_equal(h + at + top, l, len))
 				return at + top;
 			m &= ~(1u << top);
 		}
