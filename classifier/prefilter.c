@@ -860,14 +860,15 @@ static bool
 mid_equal(const unsigned char *h, const char *l, size_t len)
 {
 	unsigned want;
+	__m128i eq;
 
 	if (len - 2 > 16)
 		return memcmp(h + 1, l + 1, len - 2) == 0;
 	want = (1u << (len - 2)) - 1;
-	return ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-			_mm_loadu_si128((const __m128i *)(const void *)(h + 1)),
-			_mm_loadu_si128((const __m128i *)(const void *)(l + 1)))) &
-		want) == want;
+	eq = _mm_cmpeq_epi8(
+		_mm_loadu_si128((const __m128i *)(const void *)(h + 1)),
+		_mm_loadu_si128((const __m128i *)(const void *)(l + 1)));
+	return ((unsigned)_mm_movemask_epi8(eq) & want) == want;
 }
 
 /*
