@@ -696,18 +696,20 @@ prefilter_add(struct prefilter *p, const char *pattern, long *span,
 /*
  * The per-document state: which literals were looked for, which were
  * found, which were looked for in part, whose last occurrence is known,
- * then (for documents of PF_MAP_MIN bytes or more) a bit per pair of
- * bytes that occurs (pairs share bits: bigram()), so that most absent
- * literals are known absent without a search, then per literal where it
- * first occurs (looked for and found) or how far from the start it does
- * not occur (looked for in part), then where it last occurs.
+ * then the document's mark, then (for documents of PF_MAP_MIN bytes or
+ * more) a byte per pair of bytes that holds the mark where the pair
+ * occurs (pairs share bytes: bigram()), so that most absent literals are
+ * known absent without a search and the map is cleared only when the
+ * marks wrap; then per literal where it first occurs (looked for and
+ * found) or how far from the start it does not occur (looked for in
+ * part), then where it last occurs.
  */
 #define PF_MAP_BITS 13
-#define PF_MAP_WORDS ((1u << PF_MAP_BITS) / 64)
+#define PF_MAP_WORDS ((1u << PF_MAP_BITS) / 8)
 #define PF_MAP_MIN 64
 
-/* The map's bit for the two bytes a b: folded into PF_MAP_BITS so that
-   the map stays small enough to clear for every document. */
+/* The map's byte for the two bytes a b, folded into PF_MAP_BITS so that
+   the map stays in the first-level cache. */
 static unsigned
 bigram(unsigned a, unsigned b)
 {
@@ -809,10 +811,15 @@ prefilter_fold(const struct prefilter *p, const char *s, size_t n,
 {
 	static const char slack[PF_SLACK];
 	size_t w = lit_words(p), i;
-	uint64_t *map = state + 4 * w + 1;
+	unsigned char *map = (unsigned char *)(state + 4 * w + 1);
 	const unsigned char *f;
+	unsigned mark;
 
-	memset(state, 0, (4 * w + 1) * sizeof(*state));
+	memset(state, 0, 4 * w * sizeof(*state));
+	/* state[4 * w]: the map's mark in bits 8 and up, and in bit 0
+	   whether it was built for this document. */
+	mark = (unsigned)(state[4 * w] >> 8);
+	state[4 * w] = (uint64_t)mark << 8;
 	buf_reset(fb);
 	if (buf_append(fb, s, n) < 0 || buf_append(fb, slack, PF_SLACK) < 0) {
 		buf_reset(fb);
@@ -824,29 +831,29 @@ prefilter_fold(const struct prefilter *p, const char *s, size_t n,
 	if (fb->len < PF_MAP_MIN)
 		return true;
 	f = (const unsigned char *)fb->data;
-	memset(map, 0, PF_MAP_WORDS * sizeof(*map));
-	for (i = 0; i + 1 < fb->len; i++) {
-		unsigned bg = bigram(f[i], f[i + 1]);
-
-		map[bg >> 6] |= 1ull << (bg & 63);
+	if (++mark > UINT8_MAX) {
+		memset(map, 0, PF_MAP_WORDS * sizeof(*state));
+		mark = 1;
 	}
-	state[4 * w] = 1;
+	for (i = 0; i + 1 < fb->len; i++)
+		map[bigram(f[i], f[i + 1])] = (unsigned char)mark;
+	state[4 * w] = (uint64_t)mark << 8 | 1;
 	return true;
 }
 
-/* Whether every two-byte sequence of l[0..len) occurs (map built). */
+/* Whether every two-byte sequence of l[0..len) occurs (the map was
+   built, with the mark in word). */
 static bool
-bigrams_present(const uint64_t *map, const char *l, size_t len)
+bigrams_present(const uint64_t *word, const char *l, size_t len)
 {
+	const unsigned char *map = (const unsigned char *)(word + 1);
+	unsigned char mark = (unsigned char)(*word >> 8);
 	size_t k;
 
-	for (k = 0; k + 1 < len; k++) {
-		unsigned bg = bigram((unsigned char)l[k],
-				     (unsigned char)l[k + 1]);
-
-		if (!(map[bg >> 6] & (1ull << (bg & 63))))
+	for (k = 0; k + 1 < len; k++)
+		if (map[bigram((unsigned char)l[k], (unsigned char)l[k + 1])] !=
+		    mark)
 			return false;
-	}
 	return true;
 }
 
@@ -988,8 +995,8 @@ lit_first(const struct prefilter *p, uint32_t k, const unsigned char *h,
 		const unsigned char *c = memchr(h + from, l->s[0], end - from);
 
 		at = c ? (size_t)(c - h) : PREFILTER_NONE;
-	} else if (state[4 * w] &&
-		   !bigrams_present(state + 4 * w + 1, l->s, l->len)) {
+	} else if ((state[4 * w] & 1) &&
+		   !bigrams_present(state + 4 * w, l->s, l->len)) {
 		at = PREFILTER_NONE;
 		end = n;
 	} else {
