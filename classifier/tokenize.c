@@ -93,6 +93,7 @@ struct cur {
 	unsigned upper, lower;
 	int last;            /* last ASCII letter, or 0 */
 	bool ascii;          /* a run of ASCII letters and digits */
+	bool camel;          /* TOKENIZE_CAMEL: words may be acronyms */
 };
 
 /* Bytes kept readable after the word being built, for word_hash_masked(). */
@@ -144,7 +145,7 @@ word_end(struct wordlist *wl, struct cur *c, uint16_t seg)
 	w->len = c->end - c->start;
 	w->llen = (uint32_t)(wl->llen - w->loff);
 	w->hash = word_hash_masked(wl->lower + w->loff, w->llen);
-	w->acronym = c->upper >= 2 &&
+	w->acronym = c->camel && c->upper >= 2 &&
 		     (c->lower == 0 || (c->lower == 1 && c->last == 's'));
 	w->seg = seg;
 	wl->lower[wl->llen++] = '\0';
@@ -193,6 +194,7 @@ tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 	size_t i = 0;
 	int prev = 0;
 
+	c.camel = (flags & TOKENIZE_CAMEL) != 0;
 	lower_reserve(wl, 2 * len + 2 + HASH_SLACK);
 	while (i < len) {
 		uint32_t cp;
@@ -318,13 +320,6 @@ tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 /* Bytes tokenize_ascii() handles per step: one bit each in a uint64_t. */
 #define BLOCK 64
 
-/* 0, 1, or 2 for two or more: how many bits of x are set. */
-static unsigned
-few_bits(uint64_t x)
-{
-	return x == 0 ? 0 : (x & (x - 1)) ? 2 : 1;
-}
-
 /* Bit i set where p[i] (i < 16) is in lo..hi (ASCII). */
 static __m128i
 in_range(__m128i v, char lo, char hi)
@@ -334,37 +329,19 @@ in_range(__m128i v, char lo, char hi)
 			     _mm_cmpgt_epi8(_mm_set1_epi8((char)(hi + 1)), v));
 }
 
-/* The word tokenize_ascii() has open. */
-struct aword {
-	size_t start;  /* its first byte */
-	unsigned from; /* first bit of it in the current block */
-	unsigned up;   /* capitals so far, 2 standing for two or more */
-	unsigned low;  /* lowercase letters so far, likewise */
-};
-
-/* Count the letters of the open word under mask in the current block. */
+/* Add the word lower[base + start .. base + end) to wl (text: no
+   acronyms). */
 static void
-aword_count(struct aword *a, uint64_t up, uint64_t low, uint64_t mask)
-{
-	a->up += few_bits(up & mask);
-	a->low += few_bits(low & mask);
-}
-
-/* Add the open word, which ends at end, to wl. */
-static void
-aword_end(struct wordlist *wl, size_t base, const struct aword *a,
-	  size_t end)
+aword_end(struct wordlist *wl, size_t base, size_t start, size_t end)
 {
 	struct word *w = &wl->w[wl->n++];
-	const char *lo = wl->lower + base + a->start;
 
-	w->off = (uint32_t)a->start;
-	w->len = (uint32_t)(end - a->start);
-	w->loff = (uint32_t)(base + a->start);
+	w->off = (uint32_t)start;
+	w->len = (uint32_t)(end - start);
+	w->loff = (uint32_t)(base + start);
 	w->llen = w->len;
-	w->hash = word_hash_masked(lo, w->llen);
-	w->acronym = a->up >= 2 &&
-		     (a->low == 0 || (a->low == 1 && lo[w->llen - 1] == 's'));
+	w->hash = word_hash_masked(wl->lower + base + start, w->llen);
+	w->acronym = false;
 	w->seg = 0;
 }
 
@@ -383,7 +360,7 @@ tokenize_ascii(struct wordlist *wl, const unsigned char *s, size_t len)
 	       n0 = wl->n;
 	unsigned char tail[BLOCK];
 	uint64_t carry = 0;
-	struct aword a = { 0, 0, 0, 0 };
+	size_t start = 0;
 	bool open = false;
 	char *out;
 
@@ -397,7 +374,7 @@ tokenize_ascii(struct wordlist *wl, const unsigned char *s, size_t len)
 	out = wl->lower + base;
 	for (at = 0; at < len; at += BLOCK) {
 		const unsigned char *p = s + at;
-		uint64_t alnum = 0, up = 0, low = 0, change;
+		uint64_t alnum = 0, change;
 		__m128i hi = _mm_setzero_si128();
 
 		if (len - at < BLOCK) {
@@ -419,8 +396,6 @@ tokenize_ascii(struct wordlist *wl, const unsigned char *s, size_t len)
 				_mm_and_si128(_mm_or_si128(v, _mm_and_si128(
 					u, _mm_set1_epi8(0x20))), an));
 			alnum |= (uint64_t)(unsigned)_mm_movemask_epi8(an) << k;
-			up |= (uint64_t)(unsigned)_mm_movemask_epi8(u) << k;
-			low |= (uint64_t)(unsigned)_mm_movemask_epi8(l) << k;
 		}
 		if (_mm_movemask_epi8(hi)) {
 			wl->n = n0;
@@ -433,26 +408,16 @@ tokenize_ascii(struct wordlist *wl, const unsigned char *s, size_t len)
 			unsigned b = (unsigned)__builtin_ctzll(change);
 
 			change &= change - 1;
-			if (!open) {
-				a.start = at + b;
-				a.from = b;
-				a.up = a.low = 0;
-				open = true;
-				continue;
-			}
-			open = false;
-			aword_count(&a, up, low,
-				    ((1ull << b) - 1) & (~0ull << a.from));
-			aword_end(wl, base, &a, at + b);
-		}
-		if (open) {
-			aword_count(&a, up, low, ~0ull << a.from);
-			a.from = 0;
+			if (!open)
+				start = at + b;
+			else
+				aword_end(wl, base, start, at + b);
+			open = !open;
 		}
 	}
 	/* A word that runs to the end of a text of whole blocks. */
 	if (open)
-		aword_end(wl, base, &a, len);
+		aword_end(wl, base, start, len);
 	out[len] = '\0';
 	wl->llen = base + len + 1;
 	return true;

@@ -78,7 +78,8 @@ struct word {
 			  wordlist.lower */
 	uint32_t llen; /* length of the lowercase word */
 	uint32_t hash; /* word_hash() of the lowercase word */
-	bool acronym;  /* all capitals in the source ("AHO", "IDs") */
+	bool acronym;  /* all capitals in the source ("AHO", "IDs"); only
+			  with TOKENIZE_CAMEL (names), false in text */
 	uint16_t seg;  /* index of the dotted segment of a name (0-based) */
 };
 
