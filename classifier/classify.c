@@ -477,7 +477,7 @@ match_words(struct classifier *c, int f, const struct wordlist *wl,
 			const struct phrase *p = &r->phrases[k];
 			const struct word *last;
 
-			if (!(r->rule[p->rule].fields & bit) ||
+			if (!(p->fields & bit) ||
 			    c->hits[p->rule].field >= 0 ||
 			    i + p->nwords > wl->n)
 				continue;

@@ -370,6 +370,7 @@ parse_words(struct loader *ld, uint32_t ri, const json_t *v, bool gate,
 		}
 		ph = &ld->ph[ld->r->nphrases++];
 		ph->rule = ri;
+		ph->fields = ld->r->rule[ri].fields;
 		ph->gate = gate;
 		ph->nwords = (uint32_t)wl.n;
 		ph->words = xcalloc(wl.n, sizeof(*ph->words));

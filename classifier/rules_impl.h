@@ -87,7 +87,8 @@ struct rule {
 
 /* One entry of a word list: a phrase of one or more lowercase words. */
 struct phrase {
-	uint32_t rule;  /* index into rules.rule */
+	uint32_t rule;   /* index into rules.rule */
+	unsigned fields; /* that rule's fields, at hand for the matcher */
 	uint32_t nwords;
 	bool gate;      /* a "requires" word of a pattern rule: it arms
 			   the pattern instead of matching */
