@@ -936,7 +936,8 @@ match_scan(struct classifier *c, int f)
 		   tries start offsets in order, each on its own (match
 		   limits count per start), and looks behind the offset for
 		   \b, ^ and lookbehinds, so starting there finds the same
-		   match. */
+		   match.  (A start skipped there cannot begin a match; it
+		   could only have hit a limit, which docs/rules.md notes.) */
 		from = 0;
 		end = d->len;
 		if (ru->pf >= 0 && !pf_range(c, f, ri, d, &fold, &from, &end))
