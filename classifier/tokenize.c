@@ -185,6 +185,11 @@ camel_cut(const unsigned char *s, size_t len, size_t i, int prev)
 	return false;
 }
 
+#if defined(__SSE2__)
+static bool camel_ascii(struct wordlist *wl, const unsigned char *s,
+			size_t len, uint16_t seg);
+#endif
+
 static void
 tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 	     unsigned flags, uint16_t seg)
@@ -196,6 +201,10 @@ tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 
 	c.camel = (flags & TOKENIZE_CAMEL) != 0;
 	lower_reserve(wl, 2 * len + 2 + HASH_SLACK);
+#if defined(__SSE2__)
+	if (c.camel && camel_ascii(wl, s, len, seg))
+		return;
+#endif
 	while (i < len) {
 		uint32_t cp;
 		size_t n;
@@ -420,6 +429,93 @@ tokenize_ascii(struct wordlist *wl, const unsigned char *s, size_t len)
 		aword_end(wl, base, start, len);
 	out[len] = '\0';
 	wl->llen = base + len + 1;
+	return true;
+}
+#endif
+
+#if defined(__SSE2__)
+/* 0, 1, or 2 for two or more: how many bits of x are set. */
+static unsigned
+few_bits(uint64_t x)
+{
+	return x == 0 ? 0 : (x & (x - 1)) ? 2 : 1;
+}
+
+/*
+ * tokenize_seg() in camel mode for a short all-ASCII name (under BLOCK
+ * bytes, as names and parameter lists are): the cuts of camel_cut() as
+ * bit masks of one block.  A capital starts a word after a lowercase
+ * letter or a digit, and after a capital when a lowercase letter
+ * follows, unless that is a plural "s" ending the run ("IDs").  Returns
+ * false, with wl unchanged, for other text.  Needs lower_reserve() done.
+ */
+static bool
+camel_ascii(struct wordlist *wl, const unsigned char *s, size_t len,
+	    uint16_t seg)
+{
+	unsigned char b[BLOCK] = { 0 };
+	uint64_t up = 0, low = 0, dig = 0, ess = 0, an, cut, starts, ends, ev;
+	size_t k, start = 0;
+	__m128i hi = _mm_setzero_si128();
+
+	if (len >= BLOCK)
+		return false;
+	memcpy(b, s, len);
+	for (k = 0; k < BLOCK; k += 16) {
+		__m128i v = _mm_loadu_si128(
+			(const __m128i *)(const void *)(b + k));
+
+		hi = _mm_or_si128(hi, v);
+		up |= (uint64_t)(unsigned)_mm_movemask_epi8(
+			      in_range(v, 'A', 'Z')) << k;
+		low |= (uint64_t)(unsigned)_mm_movemask_epi8(
+			       in_range(v, 'a', 'z')) << k;
+		dig |= (uint64_t)(unsigned)_mm_movemask_epi8(
+			       in_range(v, '0', '9')) << k;
+		ess |= (uint64_t)(unsigned)_mm_movemask_epi8(
+			       _mm_cmpeq_epi8(v, _mm_set1_epi8('s'))) << k;
+	}
+	if (_mm_movemask_epi8(hi))
+		return false;
+	an = up | low | dig;
+	cut = up & ((low | dig) << 1 |
+		    (up << 1 & low >> 1 & ~(ess >> 1 & ~(low >> 2))));
+	starts = an & (~(an << 1) | cut);
+	ends = (~an & an << 1) | cut;
+	if (wl->cap < wl->n + len + 1) {
+		wl->cap = wl->n + len + 1;
+		wl->w = xreallocarray(wl->w, wl->cap, sizeof(*wl->w));
+	}
+	for (ev = starts | ends; ev; ev &= ev - 1) {
+		unsigned at = (unsigned)__builtin_ctzll(ev);
+
+		if (ends >> at & 1) {
+			struct word *w = &wl->w[wl->n++];
+			uint64_t in = ((1ull << at) - 1) &
+				      ~((1ull << start) - 1);
+			unsigned nup = few_bits(up & in),
+				 nlo = few_bits(low & in);
+			char *lo = wl->lower + wl->llen;
+
+			/* The capital bit is the case bit, 0x20. */
+			for (k = start; k < at; k++)
+				lo[k - start] =
+					(char)(b[k] | (up >> k & 1) << 5);
+			w->off = (uint32_t)start;
+			w->len = (uint32_t)(at - start);
+			w->loff = (uint32_t)wl->llen;
+			w->llen = w->len;
+			w->hash = word_hash_masked(lo, w->llen);
+			w->acronym = nup >= 2 &&
+				     (nlo == 0 ||
+				      (nlo == 1 && lo[w->llen - 1] == 's'));
+			w->seg = seg;
+			wl->llen += w->llen;
+			wl->lower[wl->llen++] = '\0';
+		}
+		if (starts >> at & 1)
+			start = at;
+	}
 	return true;
 }
 #endif
