@@ -97,6 +97,10 @@ struct pfstat {
 	uint16_t evals;   /* evaluations in the current trial */
 	uint16_t rejects; /* of which rejected the pattern */
 	uint16_t rest;    /* runs left without the prefilter */
+	uint16_t runs;    /* pattern runs in the current trial */
+	uint16_t misses;  /* of which found no match */
+	bool cut;         /* cutting the document's end pays: the pattern
+			     mostly misses (a match ends the run anyway) */
 };
 
 /* Byte classes for the one-pass document facts. */
@@ -210,6 +214,29 @@ classifier_free(struct classifier *c)
 	free(c);
 }
 
+/*
+ * buf_append() for the classifier's own buffers, with its common case
+ * inline: room enough, no growth, no cap reached.  Anything else goes
+ * through buf_append(), caps and all.
+ */
+static inline void
+text_append(struct buf *b, const void *p, size_t n)
+{
+	if (n && b->len + n < b->cap && b->len + n <= b->max) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return;
+	}
+	buf_append(b, p, n);
+}
+
+static inline void
+text_puts(struct buf *b, const char *s)
+{
+	text_append(b, s, strlen(s));
+}
+
 /* Append as much of s[0..n) as fits under the document's cap. */
 static void
 doc_add(struct buf *b, const char *s, size_t n)
@@ -217,7 +244,7 @@ doc_add(struct buf *b, const char *s, size_t n)
 	if (b->len + n > b->max)
 		n = b->max - b->len;
 	if (n)
-		buf_append(b, s, n);
+		text_append(b, s, n);
 }
 
 static void
@@ -231,6 +258,9 @@ doc_line(struct buf *b, const char *s, size_t n)
 /* One member of an object, for walking in key order. */
 struct member {
 	const char *key;
+	size_t klen;         /* strlen(key), the length its text is used at */
+	size_t jlen;         /* its length as jansson keeps it (a key may
+				hold a NUL byte) */
 	const json_t *val;
 };
 
@@ -246,18 +276,22 @@ static struct member *
 sorted_members(const json_t *o, struct member *stack, size_t *n)
 {
 	struct member *m = stack;
-	const char *k;
 	size_t i = 0;
+	void *it;
 	json_t *v;
 
 	*n = json_object_size(o);
 	if (*n > SORT_STACK_KEYS)
 		m = xcalloc(*n, sizeof(*m));
-	json_object_foreach((json_t *)o, k, v) {
+	for (it = json_object_iter((json_t *)o); it;
+	     it = json_object_iter_next((json_t *)o, it)) {
+		v = json_object_iter_value(it);
 		/* The tree is spread over the heap: start loading every
 		   value now rather than one miss at a time later. */
 		__builtin_prefetch(v);
-		m[i].key = k;
+		m[i].key = json_object_iter_key(it);
+		m[i].klen = strlen(m[i].key);
+		m[i].jlen = json_object_iter_key_len(it);
 		m[i++].val = v;
 	}
 	if (*n > SORT_STACK_KEYS) {
@@ -304,20 +338,41 @@ structural(const char *key)
 }
 
 /*
+ * A member of an inputSchema "properties" object into the parameter
+ * documents: its name, and its description or, without one, its name
+ * again.  d is its "description" member, NULL when it has none.
+ */
+static void
+add_param(struct classifier *c, const struct member *prop, const json_t *d)
+{
+	size_t dl = json_string_length(d);
+
+	doc_line(&c->doc[F_PARAM_NAME], prop->key, prop->klen);
+	if (json_is_string(d) && dl > 0)
+		doc_line(&c->doc[F_PARAM_DESC], json_string_value(d), dl);
+	else
+		doc_line(&c->doc[F_PARAM_UNDESCRIBED], prop->key, prop->klen);
+}
+
+/*
  * Walk a schema: every string value into the schema document, every key
  * into c->keys (appended after the values, so prose stays contiguous) and, for
  * inputSchema (params true), every member of a "properties" object into
- * the parameter documents.
+ * the parameter documents.  prop: j is that member (an object), whose
+ * parameter lines come before those of any property inside it.
  */
 static void
 walk_schema(struct classifier *c, const json_t *j, bool params,
-	    bool is_props, int depth, bool skip)
+	    bool is_props, int depth, bool skip, const struct member *prop)
 {
 	struct member stack[SORT_STACK_KEYS], *keys;
 	size_t n, i;
 
-	if (depth > CLASSIFY_MAX_DEPTH || skip)
+	if (depth > CLASSIFY_MAX_DEPTH || skip) {
+		if (prop)
+			add_param(c, prop, json_object_get(j, "description"));
 		return;
+	}
 	if (json_is_string(j)) {
 		doc_line(&c->doc[F_SCHEMA], json_string_value(j),
 			 json_string_length(j));
@@ -326,32 +381,33 @@ walk_schema(struct classifier *c, const json_t *j, bool params,
 	if (json_is_array(j)) {
 		for (i = 0; i < json_array_size(j); i++)
 			walk_schema(c, json_array_get(j, i), params, false,
-				    depth + 1, false);
+				    depth + 1, false, NULL);
 		return;
 	}
 	if (!json_is_object(j))
 		return;
 	keys = sorted_members(j, stack, &n);
+	if (prop) {
+		const json_t *d = NULL;
+
+		/* The members at hand, rather than a hash lookup (the
+		   same key: "description", no more and no less). */
+		for (i = 0; i < n && !d; i++)
+			if (keys[i].jlen == 11 &&
+			    memcmp(keys[i].key, "description", 11) == 0)
+				d = keys[i].val;
+		add_param(c, prop, d);
+	}
 	for (i = 0; i < n; i++) {
 		const json_t *v = keys[i].val;
 		const char *key = keys[i].key;
-		size_t kl = strlen(key);
 
-		doc_line(&c->keys, key, kl);
-		if (params && is_props && json_is_object(v)) {
-			const json_t *d = json_object_get(v, "description");
-			size_t dl = json_string_length(d);
-
-			doc_line(&c->doc[F_PARAM_NAME], key, kl);
-			if (json_is_string(d) && dl > 0)
-				doc_line(&c->doc[F_PARAM_DESC],
-					 json_string_value(d), dl);
-			else
-				doc_line(&c->doc[F_PARAM_UNDESCRIBED], key, kl);
-		}
+		doc_line(&c->keys, key, keys[i].klen);
 		walk_schema(c, v, params,
 			    !is_props && strcmp(key, "properties") == 0,
-			    depth + 1, !is_props && structural(key));
+			    depth + 1, !is_props && structural(key),
+			    params && is_props && json_is_object(v) ? &keys[i]
+								    : NULL);
 	}
 	if (keys != stack)
 		free(keys);
@@ -372,7 +428,7 @@ build_annotations(struct classifier *c, const json_t *ann)
 
 		if (b->len)
 			doc_add(b, "\n", 1);
-		doc_add(b, keys[i].key, strlen(keys[i].key));
+		doc_add(b, keys[i].key, keys[i].klen);
 		doc_add(b, "=", 1);
 		if (json_is_boolean(v))
 			doc_add(b, json_is_true(v) ? "true" : "false",
@@ -421,7 +477,7 @@ match_words(struct classifier *c, int f, const struct wordlist *wl,
 			const struct phrase *p = &r->phrases[k];
 			const struct word *last;
 
-			if (!(r->rule[p->rule].fields & bit) ||
+			if (!(p->fields & bit) ||
 			    c->hits[p->rule].field >= 0 ||
 			    i + p->nwords > wl->n)
 				continue;
@@ -431,8 +487,11 @@ match_words(struct classifier *c, int f, const struct wordlist *wl,
 				c->armed[p->rule] |= (uint16_t)bit;
 				continue;
 			}
+			/* Hashes first: most phrases part at their second
+			   word. */
 			for (m = 1; m < p->nwords; m++)
-				if (strcmp(p->words[m],
+				if (p->hash[m] != wl->w[i + m].hash ||
+				    strcmp(p->words[m],
 					   wordlist_word(wl, i + m)) != 0)
 					break;
 			if (m < p->nwords)
@@ -741,34 +800,94 @@ may_detect(const struct classifier *c, const struct rule *ru,
 }
 
 /*
- * Whether rule ri's pattern may match d by its prefilter (true when the
- * prefilter is resting).  *fold says whether c->fold holds d already.
+ * Which part of document f (d) rule ri's pattern must be run on, by its
+ * prefilter: false when it cannot match, else *from, an offset before
+ * which no match starts, and *end, a length to which the document can be
+ * cut without changing what matches (0 and d->len when the prefilter is
+ * resting or says nothing about where).  *fold says whether c->fold
+ * holds d already.
  */
 static bool
-pf_pass(struct classifier *c, uint32_t ri, const struct buf *d, int *fold)
+pf_range(struct classifier *c, int f, uint32_t ri, const struct buf *d,
+	 int *fold, size_t *from, size_t *end)
 {
+	const struct rule *ru = &c->r->rule[ri];
+	const unsigned char *s = (const unsigned char *)buf_cstr(d);
 	struct pfstat *ps = &c->pfs[ri];
+	size_t q, unit, span, k;
 	bool ok;
 
-	if (ps->rest) {
-		ps->rest--;
-		return true;
-	}
+	*from = 0;
+	*end = d->len;
 	if (*fold == 0) {
-		*fold = prefilter_fold(c->r->pf, buf_cstr(d), d->len, &c->fold,
-				       c->pf_state) ? 1 : -1;
+		*fold = prefilter_fold(c->r->pf, (const char *)s, d->len,
+				       &c->fold, c->pf_state) ? 1 : -1;
 	}
 	if (*fold < 0)
 		return true;
-	ok = prefilter_eval(c->r->pf, c->r->rule[ri].pf, &c->fold,
-			    c->pf_state);
-	ps->rejects += !ok;
-	if (++ps->evals == PF_PROBE) {
-		if (ps->rejects < PF_USEFUL)
-			ps->rest = PF_REST;
-		ps->evals = ps->rejects = 0;
+	/* Whether: the literal search stops at the first that decides. */
+	if (ps->rest) {
+		ps->rest--;
+	} else {
+		ok = prefilter_eval(c->r->pf, ru->pf, &c->fold, c->pf_state);
+		ps->rejects += !ok;
+		if (++ps->evals == PF_PROBE) {
+			if (ps->rejects < PF_USEFUL)
+				ps->rest = PF_REST;
+			ps->evals = ps->rejects = 0;
+		}
+		if (!ok)
+			return false;
 	}
-	return ok;
+	/* Where: worth its searches only on a document longer than the
+	   longest match (in bytes: UTF-8 takes at most four a character). */
+	if (ru->span < 0)
+		return true;
+	if (!c->stat[f].done)
+		doc_stat(&c->stat[f], s, d->len);
+	unit = c->stat[f].high ? 4 : 1;
+	span = (size_t)ru->span * unit;
+	if (d->len <= span)
+		return true;
+	q = prefilter_where(c->r->pf, ru->pf, &c->fold, c->pf_state, false);
+	if (q == PREFILTER_NONE)
+		return false;
+	if (q > span) {
+		*from = q - span;
+		/* Start on the first byte of a character. */
+		for (k = 0; k < 3 && *from > 0 && (s[*from] & 0xc0) == 0x80;
+		     k++)
+			(*from)--;
+	}
+	/* No match starts after the last place its literals occur, and
+	   none examines more than reach characters from its start, so the
+	   rest of the document (past one more character) is never read.
+	   Offsets agree with the folded document only where folding kept
+	   every byte. */
+	if (!ps->cut || c->fold.len != d->len)
+		return true;
+	q = prefilter_where(c->r->pf, ru->pf, &c->fold, c->pf_state, true);
+	if (q == PREFILTER_NONE)
+		return false;
+	if (q + ((size_t)ru->reach + 1) * unit < d->len) {
+		*end = q + ((size_t)ru->reach + 1) * unit;
+		/* End on the first byte of a character. */
+		for (k = 0; k < 3 && *end < d->len && (s[*end] & 0xc0) == 0x80;
+		     k++)
+			(*end)++;
+	}
+	return true;
+}
+
+/* Count one pattern run for the choice whether to cut documents. */
+static void
+pf_ran(struct pfstat *ps, bool hit)
+{
+	ps->misses += !hit;
+	if (++ps->runs == PF_PROBE) {
+		ps->cut = ps->misses >= PF_PROBE / 2;
+		ps->runs = ps->misses = 0;
+	}
 }
 
 /* Patterns and detectors of field f over its document. */
@@ -779,7 +898,7 @@ match_scan(struct classifier *c, int f)
 	const struct buf *d = &c->doc[f];
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
 	int fold = 0; /* c->fold holds d: 0 not yet, 1 yes, -1 cannot */
-	size_t i;
+	size_t i, from, end;
 
 	for (i = 0; i < r->nscan[f]; i++) {
 		uint32_t ri = r->scan[f][i];
@@ -812,19 +931,28 @@ match_scan(struct classifier *c, int f)
 		   so that one hostile field cannot stall a whole crawl. */
 		if (d->len < ru->minlen)
 			continue;
-		/* Nor without the literals its condition names. */
-		if (ru->pf >= 0 && !pf_pass(c, ri, d, &fold))
+		/* Nor without the literals its condition names, nor before
+		   the first place they occur, less the longest match: PCRE2
+		   tries start offsets in order, each on its own (match
+		   limits count per start), and looks behind the offset for
+		   \b, ^ and lookbehinds, so starting there finds the same
+		   match.  (A start skipped there cannot begin a match; it
+		   could only have hit a limit, which docs/rules.md notes.) */
+		from = 0;
+		end = d->len;
+		if (ru->pf >= 0 && !pf_range(c, f, ri, d, &fold, &from, &end))
 			continue;
 		/* Compiled with PCRE2_MATCH_INVALID_UTF, the JIT code copes
 		   with any bytes, so its direct entry needs no UTF check. */
 		if (ru->jit)
 			rc = pcre2_jit_match(ru->re, (PCRE2_SPTR)buf_cstr(d),
-					     d->len, 0, 0, c->md, r->mctx);
+					     end, from, 0, c->md, r->mctx);
 		else
-			rc = pcre2_match(ru->re, (PCRE2_SPTR)buf_cstr(d),
-					 d->len, 0, 0, c->md, r->mctx);
+			rc = pcre2_match(ru->re, (PCRE2_SPTR)buf_cstr(d), end,
+					 from, 0, c->md, r->mctx);
 		if (rc >= 0)
 			record(c, ri, f, ov[0], ov[1] - ov[0]);
+		pf_ran(&c->pfs[ri], rc >= 0);
 	}
 }
 
@@ -869,9 +997,9 @@ clean_append(struct buf *b, const char *s, size_t n, size_t max)
 	while (i < m && p[i] - 1u < 0x7fu)
 		i++;
 	if (i == m) {
-		buf_append(b, p, m);
+		text_append(b, p, m);
 		if (m < n)
-			buf_append(b, "...", 3);
+			text_append(b, "...", 3);
 		return;
 	}
 	i = 0;
@@ -880,17 +1008,17 @@ clean_append(struct buf *b, const char *s, size_t n, size_t max)
 		size_t k = utf8_decode(p + i, n - i, &cp);
 
 		if (k == 0 || cp == 0) {
-			buf_append(b, "\xef\xbf\xbd", 3);
+			text_append(b, "\xef\xbf\xbd", 3);
 			i++;
 			continue;
 		}
 		if (b->len - start + k > max)
 			break;
-		buf_append(b, p + i, k);
+		text_append(b, p + i, k);
 		i += k;
 	}
 	if (i < n)
-		buf_append(b, "...", 3);
+		text_append(b, "...", 3);
 }
 
 /* Append the matched text of a hit to b. */
@@ -900,7 +1028,7 @@ hit_text(struct classifier *c, const struct hit *h, struct buf *b)
 	const struct buf *d;
 
 	if (h->det[0]) {
-		buf_puts(b, h->det);
+		text_puts(b, h->det);
 		return;
 	}
 	d = h->in_name ? &c->doc[F_NAME] : &c->doc[h->field];
@@ -964,7 +1092,7 @@ put_int(struct buf *b, long long v)
 	} while (u);
 	if (v < 0)
 		d[--i] = '-';
-	buf_append(b, d + i, sizeof(d) - i);
+	text_append(b, d + i, sizeof(d) - i);
 }
 
 /*
@@ -983,17 +1111,17 @@ add_clause(struct buf *b, size_t *nclauses, const char *label,
 		(t[1] == ' ' || t[1] == '\n' || t[1] == '\t')))
 		t++;
 	if ((*nclauses)++)
-		buf_append(b, "; ", 2);
-	buf_puts(b, label);
+		text_append(b, "; ", 2);
+	text_puts(b, label);
 	if (*t) {
-		buf_append(b, " '", 2);
+		text_append(b, " '", 2);
 		clean_append(b, t, strlen(t), RATIONALE_MAX_QUOTE);
-		buf_append(b, "'", 1);
+		text_append(b, "'", 1);
 	}
-	buf_append(b, " (", 2);
-	buf_puts(b, rule);
-	buf_append(b, ") ", 2);
-	buf_puts(b, explain);
+	text_append(b, " (", 2);
+	text_puts(b, rule);
+	text_append(b, ") ", 2);
+	text_puts(b, explain);
 }
 
 /*
@@ -1024,7 +1152,7 @@ put_str(struct buf *b, const char *s)
 {
 	uint32_t at = (uint32_t)b->len;
 
-	buf_append(b, s, strlen(s) + 1);
+	text_append(b, s, strlen(s) + 1);
 	return at;
 }
 
@@ -1133,9 +1261,9 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 			 json_string_length(desc));
 	buf_reset(&c->keys);
 	walk_schema(c, json_object_get(tool, "inputSchema"), true, false, 0,
-		    false);
+		    false, NULL);
 	walk_schema(c, json_object_get(tool, "outputSchema"), false, false, 0,
-		    false);
+		    false, NULL);
 	if (c->keys.len)
 		doc_line(&c->doc[F_SCHEMA], buf_cstr(&c->keys), c->keys.len);
 	build_annotations(c, json_object_get(tool, "annotations"));
@@ -1232,7 +1360,7 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 		t->field = put_str(&c->strs, rules_field_names[h->field]);
 		t->match = (uint32_t)c->strs.len;
 		hit_text(c, h, &c->strs);
-		buf_append(&c->strs, "", 1);
+		text_append(&c->strs, "", 1);
 		if (ru->finding && score_floor < sc->risk_at[ru->severity])
 			score_floor = sc->risk_at[ru->severity];
 	}
@@ -1333,37 +1461,37 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 			}
 		}
 		if (more) {
-			buf_puts(b, "; and ");
+			text_puts(b, "; and ");
 			put_int(b, (long long)more);
-			buf_puts(b, " more");
+			text_puts(b, " more");
 		}
 		if (nclauses == 0)
-			buf_puts(b, "No rule matched the name, description or "
+			text_puts(b, "No rule matched the name, description or "
 				    "schema");
 		if (cat == CAT_UNKNOWN) {
-			buf_puts(b, "; not enough evidence for a category");
+			text_puts(b, "; not enough evidence for a category");
 		} else {
-			buf_puts(b, "; category ");
-			buf_puts(b, category_name((enum category)cat));
-			buf_puts(b, " by weight ");
+			text_puts(b, "; category ");
+			text_puts(b, category_name((enum category)cat));
+			text_puts(b, " by weight ");
 			put_int(b, bw);
 		}
 		if (raised) {
-			buf_puts(b, " (raised from ");
-			buf_puts(b, category_name((enum category)cat_base));
-			buf_puts(b, " by the annotations)");
+			text_puts(b, " (raised from ");
+			text_puts(b, category_name((enum category)cat_base));
+			text_puts(b, " by the annotations)");
 		}
 		if (traits & TRAIT_POISONING)
-			buf_puts(b, "; poisoning finding, risk critical");
+			text_puts(b, "; poisoning finding, risk critical");
 		if (no_desc)
-			buf_puts(b, "; no description, confidence lowered");
+			text_puts(b, "; no description, confidence lowered");
 		if (acronym)
-			buf_puts(b, "; name is only acronyms, confidence "
+			text_puts(b, "; name is only acronyms, confidence "
 				    "lowered");
 		else if (opaque)
-			buf_puts(b, "; no rule knows the name, confidence "
+			text_puts(b, "; no rule knows the name, confidence "
 				    "lowered");
-		buf_putc(b, '.');
+		text_append(b, ".", 1);
 	}
 	build_arena(c, out);
 	return 0;

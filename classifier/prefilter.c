@@ -28,6 +28,8 @@
 #define PF_MAX_LITS 4096
 /* A formula node standing for "always true". */
 #define PF_TRUE (-1)
+/* Longest match length worked out; a longer one reads as unbounded. */
+#define PF_MAX_SPAN (1L << 20)
 
 enum pf_op {
 	PF_LIT, /* a literal occurs */
@@ -76,6 +78,11 @@ struct info {
 	bool exact;
 	int node;
 	struct strset run;
+	long max;       /* most characters a match of it consumes, or -1:
+			   no bound known */
+	long reach;     /* most characters from its start that matching it
+			   examines (lookaheads, \b and $ look past what
+			   they consume), or -1 */
 };
 
 struct parser {
@@ -83,6 +90,8 @@ struct parser {
 	const char *s;
 	size_t i, n;
 	bool fail;
+	bool nospan;    /* \G seen: a match depends on where matching
+			   starts, so its start cannot be moved */
 	int depth;
 };
 
@@ -254,7 +263,33 @@ info_init(struct info *x, bool exact)
 	x->exact = exact;
 	x->node = PF_TRUE;
 	x->run.n = 0;
+	x->max = 0;
+	x->reach = 0;
 	set_add(&x->run, "", 0);
+}
+
+/* The larger of two match lengths, -1 (unbounded) above all. */
+static long
+span_max(long a, long b)
+{
+	return a < 0 || b < 0 ? -1 : a > b ? a : b;
+}
+
+/* a + b and a * b for match lengths (-1 unbounded, capped). */
+static long
+span_add(long a, long b)
+{
+	if (a < 0 || b < 0 || a + b > PF_MAX_SPAN)
+		return -1;
+	return a + b;
+}
+
+static long
+span_mul(long a, long times)
+{
+	if (a < 0 || times < 0 || (times > 0 && a > PF_MAX_SPAN / times))
+		return -1;
+	return a * times;
 }
 
 /* Whether every string of a can be followed by every string of b. */
@@ -276,6 +311,8 @@ cross_fits(const struct strset *a, const struct strset *b)
 static void
 concat(struct prefilter *p, struct info *acc, struct info *x)
 {
+	acc->reach = span_max(acc->reach, span_add(acc->max, x->reach));
+	acc->max = span_add(acc->max, x->max);
 	if (x->exact && cross_fits(&acc->run, &x->run)) {
 		struct strset out = { .n = 0 };
 		size_t i, j;
@@ -312,6 +349,9 @@ static void
 alternate(struct prefilter *p, struct info *a, struct info *b)
 {
 	size_t i;
+
+	a->max = span_max(a->max, b->max);
+	a->reach = span_max(a->reach, b->reach);
 
 	if (a->exact && b->exact && a->run.n + b->run.n <= PF_MAX_SET) {
 		for (i = 0; i < b->run.n; i++)
@@ -426,7 +466,7 @@ parse_atom(struct parser *ps, struct info *x)
 
 	info_init(x, true);
 	if (c == '(') {
-		bool look = false;
+		bool look = false, behind = false;
 
 		ps->i++;
 		if (ps->i < ps->n && s[ps->i] == '?') {
@@ -439,7 +479,7 @@ parse_atom(struct parser *ps, struct info *x)
 			} else if (ps->i + 2 < ps->n && s[ps->i + 1] == '<' &&
 				   (s[ps->i + 2] == '=' || s[ps->i + 2] == '!')) {
 				ps->i += 3;
-				look = true;
+				look = behind = true;
 			} else {
 				/* Options, names, atomic groups, conditions,
 				   comments: not analysed. */
@@ -464,12 +504,20 @@ parse_atom(struct parser *ps, struct info *x)
 		ps->i++;
 		if (look) {
 			/* An assertion consumes nothing: what it looks at
-			   need not be in the match. */
+			   need not be in the match.  A lookahead examines
+			   what its group would; a lookbehind only text
+			   before. */
+			long reach = behind ? 0 : x->reach;
+
 			set_clear(&x->run);
 			info_init(x, true);
+			x->reach = reach;
 		}
 		return;
 	}
+	/* Everything below but assertions is one character. */
+	x->max = 1;
+	x->reach = 1;
 	if (c == '[') {
 		skip_class(ps);
 		x->exact = false;
@@ -481,7 +529,10 @@ parse_atom(struct parser *ps, struct info *x)
 		return;
 	}
 	if (c == '^' || c == '$') {
+		/* $ looks at the next character, or two (CR LF). */
 		ps->i++;
+		x->max = 0;
+		x->reach = c == '$' ? 2 : 0;
 		return;
 	}
 	if (c == '\\') {
@@ -490,9 +541,19 @@ parse_atom(struct parser *ps, struct info *x)
 
 		ps->i += 2;
 		if (e && strchr("bBAzZG", e)) {
-			return; /* assertions */
+			/* Assertions: \b and \B look at the next
+			   character, \Z at up to two. */
+			x->max = 0;
+			x->reach = e == 'b' || e == 'B' ? 1 : e == 'Z' ? 2 : 0;
+			ps->nospan |= e == 'G';
+			return;
 		}
 		if (e && strchr("dDsSwWhHvVNRX", e)) {
+			/* \R can be CR LF; \X a cluster of any length. */
+			if (e == 'R')
+				x->max = x->reach = 2;
+			else if (e == 'X')
+				x->max = x->reach = -1;
 			x->exact = false;
 			return;
 		}
@@ -543,13 +604,20 @@ parse_atom(struct parser *ps, struct info *x)
 static void
 parse_item(struct parser *ps, struct info *x)
 {
-	long min, max;
+	long min, max, span, reach;
 
 	parse_atom(ps, x);
 	if (ps->fail || !quantifier(ps, &min, &max))
 		return;
 	if (min == 1 && max == 1)
 		return;
+	/* The last copy may look past what it consumes. */
+	span = span_mul(x->max, max);
+	reach = max == 0 ? 0
+			 : span_add(span_mul(x->max, max < 0 ? -1 : max - 1),
+				    x->reach);
+	x->max = span;
+	x->reach = reach;
 	if (min == 0) {
 		if (x->exact && max == 1 && x->run.n < PF_MAX_SET) {
 			set_add(&x->run, "", 0);
@@ -557,6 +625,8 @@ parse_item(struct parser *ps, struct info *x)
 		}
 		set_clear(&x->run);
 		info_init(x, false);
+		x->max = span;
+		x->reach = reach;
 		return;
 	}
 	/* At least once: what one copy needs is needed, but the copies'
@@ -601,16 +671,22 @@ parse_alt(struct parser *ps, struct info *out)
 }
 
 int
-prefilter_add(struct prefilter *p, const char *pattern)
+prefilter_add(struct prefilter *p, const char *pattern, long *span,
+	      long *reach)
 {
-	struct parser ps = { p, pattern, 0, strlen(pattern), false, 0 };
+	struct parser ps = { p, pattern, 0, strlen(pattern), false, false, 0 };
 	struct info top;
 	int nd;
 
+	*span = *reach = -1;
 	parse_alt(&ps, &top);
 	if (ps.fail || ps.i != ps.n) {
 		set_clear(&top.run);
 		return -1;
+	}
+	if (!ps.nospan) {
+		*span = top.max;
+		*reach = top.reach;
 	}
 	nd = info_node(p, &top);
 	set_clear(&top.run);
@@ -619,12 +695,26 @@ prefilter_add(struct prefilter *p, const char *pattern)
 
 /*
  * The per-document state: which literals were looked for, which were
- * found, then (for documents of PF_MAP_MIN bytes or more) a bit per
- * two-byte sequence that occurs, so that most absent literals are known
- * absent without a search.
+ * found, which were looked for in part, whose last occurrence is known,
+ * then the document's mark, then (for documents of PF_MAP_MIN bytes or
+ * more) a byte per pair of bytes that holds the mark where the pair
+ * occurs (pairs share bytes: bigram()), so that most absent literals are
+ * known absent without a search and the map is cleared only when the
+ * marks wrap; then per literal where it first occurs (looked for and
+ * found) or how far from the start it does not occur (looked for in
+ * part), then where it last occurs.
  */
-#define PF_MAP_WORDS 1024 /* 65536 bits */
+#define PF_MAP_BITS 13
+#define PF_MAP_WORDS ((1u << PF_MAP_BITS) / 8)
 #define PF_MAP_MIN 64
+
+/* The map's byte for the two bytes a b, folded into PF_MAP_BITS so that
+   the map stays in the first-level cache. */
+static unsigned
+bigram(unsigned a, unsigned b)
+{
+	return (a ^ b << 5) & ((1u << PF_MAP_BITS) - 1);
+}
 
 static size_t
 lit_words(const struct prefilter *p)
@@ -635,7 +725,7 @@ lit_words(const struct prefilter *p)
 size_t
 prefilter_words(const struct prefilter *p)
 {
-	return 2 * lit_words(p) + 1 + PF_MAP_WORDS;
+	return 4 * lit_words(p) + 1 + PF_MAP_WORDS + 2 * p->nlit;
 }
 
 /*
@@ -721,10 +811,15 @@ prefilter_fold(const struct prefilter *p, const char *s, size_t n,
 {
 	static const char slack[PF_SLACK];
 	size_t w = lit_words(p), i;
-	uint64_t *map = state + 2 * w + 1;
+	unsigned char *map = (unsigned char *)(state + 4 * w + 1);
 	const unsigned char *f;
+	unsigned mark;
 
-	memset(state, 0, (2 * w + 1) * sizeof(*state));
+	memset(state, 0, 4 * w * sizeof(*state));
+	/* state[4 * w]: the map's mark in bits 8 and up, and in bit 0
+	   whether it was built for this document. */
+	mark = (unsigned)(state[4 * w] >> 8);
+	state[4 * w] = (uint64_t)mark << 8;
 	buf_reset(fb);
 	if (buf_append(fb, s, n) < 0 || buf_append(fb, slack, PF_SLACK) < 0) {
 		buf_reset(fb);
@@ -736,39 +831,60 @@ prefilter_fold(const struct prefilter *p, const char *s, size_t n,
 	if (fb->len < PF_MAP_MIN)
 		return true;
 	f = (const unsigned char *)fb->data;
-	memset(map, 0, PF_MAP_WORDS * sizeof(*map));
-	for (i = 0; i + 1 < fb->len; i++) {
-		unsigned bg = f[i] | (unsigned)f[i + 1] << 8;
-
-		map[bg >> 6] |= 1ull << (bg & 63);
+	if (++mark > UINT8_MAX) {
+		memset(map, 0, PF_MAP_WORDS * sizeof(*state));
+		mark = 1;
 	}
-	state[2 * w] = 1;
+	for (i = 0; i + 1 < fb->len; i++)
+		map[bigram(f[i], f[i + 1])] = (unsigned char)mark;
+	state[4 * w] = (uint64_t)mark << 8 | 1;
 	return true;
 }
 
-/* Whether every two-byte sequence of l[0..len) occurs (map built). */
+/* Whether every two-byte sequence of l[0..len) occurs (the map was
+   built, with the mark in word). */
 static bool
-bigrams_present(const uint64_t *map, const char *l, size_t len)
+bigrams_present(const uint64_t *word, const char *l, size_t len)
 {
+	const unsigned char *map = (const unsigned char *)(word + 1);
+	unsigned char mark = (unsigned char)(*word >> 8);
 	size_t k;
 
-	for (k = 0; k + 1 < len; k++) {
-		unsigned bg = (unsigned char)l[k] |
-			      (unsigned)(unsigned char)l[k + 1] << 8;
-
-		if (!(map[bg >> 6] & (1ull << (bg & 63))))
+	for (k = 0; k + 1 < len; k++)
+		if (map[bigram((unsigned char)l[k], (unsigned char)l[k + 1])] !=
+		    mark)
 			return false;
-	}
 	return true;
 }
 
 #if defined(__SSE2__)
 /*
- * Whether l[0..len) (2 <= len <= PF_MAX_LIT) occurs in h[0..n), which is
- * followed by PF_SLACK readable bytes: 16 candidate positions at a time
- * whose first and last bytes both match, then a comparison of the rest.
+ * Whether the bytes between the first and the last of l[0..len) equal
+ * those at h: one 16-byte comparison when they fit (h is followed by
+ * PF_SLACK readable bytes, and l is a pf_lit's array of PF_MAX_LIT + 1).
  */
 static bool
+mid_equal(const unsigned char *h, const char *l, size_t len)
+{
+	unsigned want;
+	__m128i eq;
+
+	if (len - 2 > 16)
+		return memcmp(h + 1, l + 1, len - 2) == 0;
+	want = (1u << (len - 2)) - 1;
+	eq = _mm_cmpeq_epi8(
+		_mm_loadu_si128((const __m128i *)(const void *)(h + 1)),
+		_mm_loadu_si128((const __m128i *)(const void *)(l + 1)));
+	return ((unsigned)_mm_movemask_epi8(eq) & want) == want;
+}
+
+/*
+ * Where l[0..len) (2 <= len <= PF_MAX_LIT) first occurs in h[0..n),
+ * which is followed by PF_SLACK readable bytes, or PREFILTER_NONE: 16
+ * candidate positions at a time whose first and last bytes both match,
+ * then a comparison of the rest.
+ */
+static size_t
 find_lit(const unsigned char *h, size_t n, const char *l, size_t len)
 {
 	const __m128i first = _mm_set1_epi8(l[0]),
@@ -786,49 +902,131 @@ find_lit(const unsigned char *h, size_t n, const char *l, size_t len)
 		while (m) {
 			size_t k = i + (size_t)__builtin_ctz(m);
 
-			if (k + len <= n &&
-			    memcmp(h + k + 1, l + 1, len - 2) == 0)
-				return true;
+			if (k + len <= n && mid_equal(h + k, l, len))
+				return k;
 			m &= m - 1;
 		}
 	}
-	return false;
+	return PREFILTER_NONE;
 }
 #else
-static bool
+static size_t
 find_lit(const unsigned char *h, size_t n, const char *l, size_t len)
 {
-	return memmem(h, n, l, len) != NULL;
+	const unsigned char *at = memmem(h, n, l, len);
+
+	return at ? (size_t)(at - h) : PREFILTER_NONE;
 }
 #endif
+
+#if defined(__SSE2__)
+/* Where l[0..len) (2 <= len <= PF_MAX_LIT) last occurs in h[0..n), or
+   PREFILTER_NONE: find_lit() from the end, 16 positions a step. */
+static size_t
+find_lit_last(const unsigned char *h, size_t n, const char *l, size_t len)
+{
+	const __m128i first = _mm_set1_epi8(l[0]),
+		      last = _mm_set1_epi8(l[len - 1]);
+	size_t end, at;
+
+	if (n < len)
+		return PREFILTER_NONE;
+	/* Candidates are the positions below end. */
+	for (end = n - len + 1; end > 0; end = at) {
+		__m128i a, b;
+		unsigned m;
+
+		at = end > 16 ? end - 16 : 0;
+		a = _mm_loadu_si128((const __m128i *)(const void *)(h + at));
+		b = _mm_loadu_si128(
+			(const __m128i *)(const void *)(h + at + len - 1));
+		m = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+			    _mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last))) &
+		    ((1u << (end - at)) - 1);
+		while (m) {
+			unsigned top = 31 - (unsigned)__builtin_clz(m);
+
+			if (mid_equal(h + at + top, l, len))
+				return at + top;
+			m &= ~(1u << top);
+		}
+	}
+	return PREFILTER_NONE;
+}
+#else
+static size_t
+find_lit_last(const unsigned char *h, size_t n, const char *l, size_t len)
+{
+	size_t i;
+
+	for (i = n >= len ? n - len + 1 : 0; i > 0; i--)
+		if (memcmp(h + i - 1, l, len) == 0)
+			return i - 1;
+	return PREFILTER_NONE;
+}
+#endif
+
+/*
+ * Where literal k first occurs in h[0..n) if that is before limit, else
+ * PREFILTER_NONE.  What a search learns is kept, so a literal is never
+ * searched twice over the same bytes of one document.
+ */
+static size_t
+lit_first(const struct prefilter *p, uint32_t k, const unsigned char *h,
+	  size_t n, size_t limit, uint64_t *state)
+{
+	const struct pf_lit *l = &p->lit[k];
+	size_t w = lit_words(p), at, from = 0, end;
+	uint64_t bit = 1ull << (k % 64), *first = state + 4 * w + 1 +
+						  PF_MAP_WORDS;
+
+	if (state[k / 64] & bit) {
+		if ((state[w + k / 64] & bit) && first[k] < limit)
+			return first[k];
+		return PREFILTER_NONE;
+	}
+	/* Looked for in part: no occurrence starts before first[k]. */
+	if (state[2 * w + k / 64] & bit)
+		from = first[k];
+	if (from >= limit)
+		return PREFILTER_NONE;
+	end = limit + l->len - 1 < n ? limit + l->len - 1 : n;
+	if (l->len == 1) {
+		const unsigned char *c = memchr(h + from, l->s[0], end - from);
+
+		at = c ? (size_t)(c - h) : PREFILTER_NONE;
+	} else if ((state[4 * w] & 1) &&
+		   !bigrams_present(state + 4 * w, l->s, l->len)) {
+		at = PREFILTER_NONE;
+		end = n;
+	} else {
+		at = find_lit(h + from, end - from, l->s, l->len);
+		if (at != PREFILTER_NONE)
+			at += from;
+	}
+	if (at != PREFILTER_NONE || end == n) {
+		state[k / 64] |= bit;
+		if (at != PREFILTER_NONE) {
+			state[w + k / 64] |= bit;
+			first[k] = at;
+		}
+		return at;
+	}
+	state[2 * w + k / 64] |= bit;
+	first[k] = end - l->len + 1;
+	return PREFILTER_NONE;
+}
 
 static bool
 eval_node(const struct prefilter *p, int id, const unsigned char *h,
 	  size_t n, uint64_t *state)
 {
 	const struct pf_node *nd = &p->node[id];
-	size_t i, w = lit_words(p);
+	size_t i;
 
 	switch (nd->op) {
-	case PF_LIT: {
-		const struct pf_lit *l = &p->lit[nd->lit];
-		uint64_t bit = 1ull << (nd->lit % 64);
-		bool hit;
-
-		if (state[nd->lit / 64] & bit)
-			return (state[w + nd->lit / 64] & bit) != 0;
-		if (l->len == 1)
-			hit = memchr(h, l->s[0], n) != NULL;
-		else if (state[2 * w] &&
-			 !bigrams_present(state + 2 * w + 1, l->s, l->len))
-			hit = false;
-		else
-			hit = find_lit(h, n, l->s, l->len);
-		state[nd->lit / 64] |= bit;
-		if (hit)
-			state[w + nd->lit / 64] |= bit;
-		return hit;
-	}
+	case PF_LIT:
+		return lit_first(p, nd->lit, h, n, n, state) != PREFILTER_NONE;
 	case PF_AND:
 		for (i = 0; i < nd->nkids; i++)
 			if (!eval_node(p, nd->kids[i], h, n, state))
@@ -851,4 +1049,105 @@ prefilter_eval(const struct prefilter *p, int id, const struct buf *folded,
 		return true;
 	return eval_node(p, id, (const unsigned char *)folded->data,
 			 folded->len, state);
+}
+
+/*
+ * Where literal k last occurs in h[0..n) if that is at or after floor,
+ * else PREFILTER_NONE.  A search of the whole document is kept.
+ */
+static size_t
+lit_last(const struct prefilter *p, uint32_t k, const unsigned char *h,
+	 size_t n, size_t floor, uint64_t *state)
+{
+	const struct pf_lit *l = &p->lit[k];
+	size_t w = lit_words(p), at, from = floor;
+	uint64_t bit = 1ull << (k % 64), *first = state + 4 * w + 1 +
+						  PF_MAP_WORDS,
+		 *last = first + p->nlit;
+
+	if (state[3 * w + k / 64] & bit)
+		return last[k] != PREFILTER_NONE && last[k] >= floor
+			       ? last[k]
+			       : PREFILTER_NONE;
+	/* Nothing before its first occurrence. */
+	if (lit_first(p, k, h, n, n, state) == PREFILTER_NONE)
+		return PREFILTER_NONE;
+	if (first[k] > from)
+		from = first[k];
+	if (l->len == 1) {
+		const unsigned char *c = memrchr(h + from, l->s[0], n - from);
+
+		at = c ? (size_t)(c - h) : PREFILTER_NONE;
+	} else {
+		at = find_lit_last(h + from, n - from, l->s, l->len);
+		if (at != PREFILTER_NONE)
+			at += from;
+	}
+	if (from == first[k]) {
+		state[3 * w + k / 64] |= bit;
+		last[k] = at;
+	}
+	return at;
+}
+
+/*
+ * Where condition id places a match, by its literals.  With last false:
+ * the earliest offset at which every match holds one of them, if before
+ * bound (else PREFILTER_NONE): a literal's first occurrence, for AND the
+ * latest of the children (a match holds them all), for OR the earliest.
+ * With last true, mirrored: the latest offset at which a match can start,
+ * if at or after bound: a literal's last occurrence, for AND the earliest
+ * of the children, for OR the latest.  An OR searches each child only
+ * beyond the best so far.
+ */
+static size_t
+node_where(const struct prefilter *p, int id, const unsigned char *h,
+	   size_t n, size_t bound, bool last, uint64_t *state)
+{
+	const struct pf_node *nd = &p->node[id];
+	size_t i, at, best = PREFILTER_NONE;
+
+	switch (nd->op) {
+	case PF_LIT:
+		if (last)
+			return lit_last(p, nd->lit, h, n, bound, state);
+		return lit_first(p, nd->lit, h, n, bound, state);
+	case PF_AND:
+		for (i = 0; i < nd->nkids; i++) {
+			at = node_where(p, nd->kids[i], h, n, bound, last,
+					state);
+			if (at == PREFILTER_NONE)
+				return at;
+			if (best == PREFILTER_NONE ||
+			    (last ? at < best : at > best))
+				best = at;
+		}
+		return best;
+	case PF_OR:
+		/* Nothing comes before offset 0. */
+		for (i = 0; i < nd->nkids && (last || best != 0); i++) {
+			size_t beyond = bound;
+
+			if (best != PREFILTER_NONE)
+				beyond = last ? best + 1 : best;
+			at = node_where(p, nd->kids[i], h, n, beyond, last,
+					state);
+			if (at != PREFILTER_NONE)
+				best = at;
+		}
+		return best;
+	}
+	return PREFILTER_NONE;
+}
+
+size_t
+prefilter_where(const struct prefilter *p, int id, const struct buf *folded,
+		uint64_t *state, bool last)
+{
+	const unsigned char *h = (const unsigned char *)folded->data;
+
+	if (id < 0)
+		return last ? PREFILTER_NONE : 0;
+	return node_where(p, id, h, folded->len,
+			  last ? 0 : folded->len + 1, last, state);
 }

@@ -19,6 +19,8 @@ struct prefilter;
 
 /* Bytes a fold buffer needs above the document it holds. */
 #define PREFILTER_SLACK 64
+/* "Nowhere": prefilter_where() of a condition that fails. */
+#define PREFILTER_NONE SIZE_MAX
 
 /* A prefilter set with no patterns yet.  Never NULL. */
 struct prefilter *prefilter_new(void);
@@ -31,9 +33,14 @@ void prefilter_free(struct prefilter *p);
  * PCRE2_EXTENDED) and add it to p.  Returns its id, or -1 when nothing
  * useful can be said (a construct the analysis does not know, or a
  * pattern that can match without any literal): then the pattern must
- * always run.
+ * always run.  *span is the most characters a match can consume
+ * (lookarounds consume none) and *reach the most characters from a
+ * match's start that matching examines (lookaheads, \b and $ look past
+ * what they consume); both -1 when not known or when matches depend on
+ * where matching starts (\G).
  */
-int prefilter_add(struct prefilter *p, const char *pattern);
+int prefilter_add(struct prefilter *p, const char *pattern, long *span,
+		  long *reach);
 
 /* Number of 64-bit words of the scratch state for one document. */
 size_t prefilter_words(const struct prefilter *p);
@@ -56,5 +63,20 @@ bool prefilter_fold(const struct prefilter *p, const char *s, size_t n,
  */
 bool prefilter_eval(const struct prefilter *p, int id,
 		    const struct buf *folded, uint64_t *state);
+
+/*
+ * Like prefilter_eval(), but where.  With last false: an offset q in the
+ * folded document such that every match of the pattern contains one of
+ * its condition's literals at q or later (folding only shrinks text, so
+ * in the document as given, at q or later too); a match is no longer
+ * than span characters (prefilter_add), so none starts before q minus
+ * span characters' bytes; 0 for id -1.  With last true: an offset after
+ * which no match starts (each holds one of the literals at or after its
+ * start, and none occurs later), an offset in the document as given only
+ * where folding left its length as it was; PREFILTER_NONE for id -1.
+ * PREFILTER_NONE, too, when the condition fails.
+ */
+size_t prefilter_where(const struct prefilter *p, int id,
+		       const struct buf *folded, uint64_t *state, bool last);
 
 #endif

@@ -85,6 +85,7 @@ rules_free(struct rules *r)
 		for (j = 0; j < r->phrases[i].nwords; j++)
 			free(r->phrases[i].words[j]);
 		free(r->phrases[i].words);
+		free(r->phrases[i].hash);
 	}
 	for (i = 0; i < r->nfiles; i++)
 		free(r->files[i]);
@@ -326,7 +327,7 @@ parse_pattern(struct rules *r, struct rule *ru, const json_t *pat,
 	ru->jit = pcre2_jit_compile(ru->re, PCRE2_JIT_COMPLETE) == 0;
 	if (pcre2_pattern_info(ru->re, PCRE2_INFO_MINLENGTH, &ru->minlen) != 0)
 		ru->minlen = 0;
-	ru->pf = prefilter_add(r->pf, s);
+	ru->pf = prefilter_add(r->pf, s, &ru->span, &ru->reach);
 	return 0;
 }
 
@@ -369,11 +370,15 @@ parse_words(struct loader *ld, uint32_t ri, const json_t *v, bool gate,
 		}
 		ph = &ld->ph[ld->r->nphrases++];
 		ph->rule = ri;
+		ph->fields = ld->r->rule[ri].fields;
 		ph->gate = gate;
 		ph->nwords = (uint32_t)wl.n;
 		ph->words = xcalloc(wl.n, sizeof(*ph->words));
-		for (j = 0; j < wl.n; j++)
+		ph->hash = xcalloc(wl.n, sizeof(*ph->hash));
+		for (j = 0; j < wl.n; j++) {
 			ph->words[j] = xstrdup(wordlist_word(&wl, j));
+			ph->hash[j] = wl.w[j].hash;
+		}
 	}
 	ret = 0;
 out:
@@ -516,6 +521,7 @@ parse_rule(struct loader *ld, const json_t *rj, const char *file, size_t idx,
 	ru->file = file;
 	ru->category = -1;
 	ru->pf = -1;
+	ru->span = ru->reach = -1;
 	r->nrules++; /* owned from here: rules_free releases it */
 
 	if (parse_fields(json_object_get(rj, "fields"), &ru->fields, where,

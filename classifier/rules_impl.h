@@ -65,6 +65,10 @@ struct rule {
 				so also bytes) can match re */
 	int pf;              /* condition in rules.pf that every match of
 				re satisfies, or -1: re always runs */
+	long span;           /* most characters a match of re consumes, or
+				-1: not known (prefilter_add) */
+	long reach;          /* most characters from a match's start that
+				matching re examines, or -1 (likewise) */
 	enum detector det;   /* MATCH_DETECTOR */
 	long param[DET_MAX_PARAMS]; /* detector thresholds (rules.c) */
 	int category;        /* enum category it weighs for, or -1 */
@@ -83,11 +87,13 @@ struct rule {
 
 /* One entry of a word list: a phrase of one or more lowercase words. */
 struct phrase {
-	uint32_t rule;  /* index into rules.rule */
+	uint32_t rule;   /* index into rules.rule */
+	unsigned fields; /* that rule's fields, at hand for the matcher */
 	uint32_t nwords;
 	bool gate;      /* a "requires" word of a pattern rule: it arms
 			   the pattern instead of matching */
 	char **words;   /* lowercase; owned */
+	uint32_t *hash; /* rules_word_hash() of each word; owned */
 };
 
 /* Hash slot: the phrases whose first word is word. */

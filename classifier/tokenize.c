@@ -5,6 +5,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "classifier/tokenize.h"
 #include "util/utf8.h"
@@ -73,12 +76,6 @@ wordlist_release(struct wordlist *wl)
 	memset(wl, 0, sizeof(*wl));
 }
 
-const char *
-wordlist_word(const struct wordlist *wl, size_t i)
-{
-	return wl->lower + wl->w[i].loff;
-}
-
 /* Room for n more lowercase bytes plus a terminator. */
 static void
 lower_reserve(struct wordlist *wl, size_t n)
@@ -96,9 +93,10 @@ struct cur {
 	unsigned upper, lower;
 	int last;            /* last ASCII letter, or 0 */
 	bool ascii;          /* a run of ASCII letters and digits */
+	bool camel;          /* TOKENIZE_CAMEL: words may be acronyms */
 };
 
-/* Zero bytes kept after the word being built, for word_hash_padded(). */
+/* Bytes kept readable after the word being built, for word_hash_masked(). */
 #define HASH_SLACK 8
 
 /* Byte classes for the text fast path: ASCII letters and digits. */
@@ -146,9 +144,8 @@ word_end(struct wordlist *wl, struct cur *c, uint16_t seg)
 	w->off = c->start;
 	w->len = c->end - c->start;
 	w->llen = (uint32_t)(wl->llen - w->loff);
-	memset(wl->lower + wl->llen, 0, HASH_SLACK);
-	w->hash = word_hash_padded(wl->lower + w->loff, w->llen);
-	w->acronym = c->upper >= 2 &&
+	w->hash = word_hash_masked(wl->lower + w->loff, w->llen);
+	w->acronym = c->camel && c->upper >= 2 &&
 		     (c->lower == 0 || (c->lower == 1 && c->last == 's'));
 	w->seg = seg;
 	wl->lower[wl->llen++] = '\0';
@@ -188,6 +185,11 @@ camel_cut(const unsigned char *s, size_t len, size_t i, int prev)
 	return false;
 }
 
+#if defined(__SSE2__)
+static bool camel_ascii(struct wordlist *wl, const unsigned char *s,
+			size_t len, uint16_t seg);
+#endif
+
 static void
 tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 	     unsigned flags, uint16_t seg)
@@ -197,7 +199,12 @@ tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 	size_t i = 0;
 	int prev = 0;
 
+	c.camel = (flags & TOKENIZE_CAMEL) != 0;
 	lower_reserve(wl, 2 * len + 2 + HASH_SLACK);
+#if defined(__SSE2__)
+	if (c.camel && camel_ascii(wl, s, len, seg))
+		return;
+#endif
 	while (i < len) {
 		uint32_t cp;
 		size_t n;
@@ -318,9 +325,209 @@ tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 	word_end(wl, &c, seg);
 }
 
+#if defined(__SSE2__)
+/* Bytes tokenize_ascii() handles per step: one bit each in a uint64_t. */
+#define BLOCK 64
+
+/* Bit i set where p[i] (i < 16) is in lo..hi (ASCII). */
+static __m128i
+in_range(__m128i v, char lo, char hi)
+{
+	/* Signed compares: bytes >= 0x80 are negative, never in range. */
+	return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)(lo - 1))),
+			     _mm_cmpgt_epi8(_mm_set1_epi8((char)(hi + 1)), v));
+}
+
+/* Add the word lower[base + start .. base + end) to wl (text: no
+   acronyms). */
+static void
+aword_end(struct wordlist *wl, size_t base, size_t start, size_t end)
+{
+	struct word *w = &wl->w[wl->n++];
+
+	w->off = (uint32_t)start;
+	w->len = (uint32_t)(end - start);
+	w->loff = (uint32_t)(base + start);
+	w->llen = w->len;
+	w->hash = word_hash_masked(wl->lower + base + start, w->llen);
+	w->acronym = false;
+	w->seg = 0;
+}
+
+/*
+ * Text without camelCase splitting, when it is all ASCII: a word is a run
+ * of letters and digits, so its lowercase copy can stay where it is.  The
+ * copy of the whole text goes to wl->lower with every other byte zeroed
+ * (which ends each word), and the words are read off bit masks of 64
+ * bytes at a time.  Returns false, with wl unchanged, when s has a byte
+ * >= 0x80: then tokenize_seg() does the work.
+ */
+static bool
+tokenize_ascii(struct wordlist *wl, const unsigned char *s, size_t len)
+{
+	size_t base = wl->llen, at, k, nblocks = (len + BLOCK - 1) / BLOCK,
+	       n0 = wl->n;
+	unsigned char tail[BLOCK];
+	uint64_t carry = 0;
+	size_t start = 0;
+	bool open = false;
+	char *out;
+
+	/* Blocks are stored whole, and a word's last hash chunk may read 8
+	   bytes past the text. */
+	lower_reserve(wl, nblocks * BLOCK + 8);
+	if (wl->cap < wl->n + len / 2 + 1) {
+		wl->cap = wl->n + len / 2 + 1;
+		wl->w = xreallocarray(wl->w, wl->cap, sizeof(*wl->w));
+	}
+	out = wl->lower + base;
+	for (at = 0; at < len; at += BLOCK) {
+		const unsigned char *p = s + at;
+		uint64_t alnum = 0, change;
+		__m128i hi = _mm_setzero_si128();
+
+		if (len - at < BLOCK) {
+			memset(tail, 0, sizeof(tail));
+			memcpy(tail, p, len - at);
+			p = tail;
+		}
+		for (k = 0; k < BLOCK; k += 16) {
+			__m128i v = _mm_loadu_si128(
+				(const __m128i *)(const void *)(p + k));
+			__m128i u = in_range(v, 'A', 'Z'),
+				l = in_range(v, 'a', 'z'),
+				an = _mm_or_si128(_mm_or_si128(u, l),
+						  in_range(v, '0', '9'));
+
+			hi = _mm_or_si128(hi, v);
+			_mm_storeu_si128(
+				(__m128i *)(void *)(out + at + k),
+				_mm_and_si128(_mm_or_si128(v, _mm_and_si128(
+					u, _mm_set1_epi8(0x20))), an));
+			alnum |= (uint64_t)(unsigned)_mm_movemask_epi8(an) << k;
+		}
+		if (_mm_movemask_epi8(hi)) {
+			wl->n = n0;
+			return false;
+		}
+		/* Bits where a word starts or ends (one past its last byte). */
+		change = alnum ^ (alnum << 1 | carry);
+		carry = alnum >> 63;
+		while (change) {
+			unsigned b = (unsigned)__builtin_ctzll(change);
+
+			change &= change - 1;
+			if (!open)
+				start = at + b;
+			else
+				aword_end(wl, base, start, at + b);
+			open = !open;
+		}
+	}
+	/* A word that runs to the end of a text of whole blocks. */
+	if (open)
+		aword_end(wl, base, start, len);
+	out[len] = '\0';
+	wl->llen = base + len + 1;
+	return true;
+}
+#endif
+
+#if defined(__SSE2__)
+/* 0, 1, or 2 for two or more: how many bits of x are set. */
+static unsigned
+few_bits(uint64_t x)
+{
+	return x == 0 ? 0 : (x & (x - 1)) ? 2 : 1;
+}
+
+/*
+ * tokenize_seg() in camel mode for a short all-ASCII name (under BLOCK
+ * bytes, as names and parameter lists are): the cuts of camel_cut() as
+ * bit masks of one block.  A capital starts a word after a lowercase
+ * letter or a digit, and after a capital when a lowercase letter
+ * follows, unless that is a plural "s" ending the run ("IDs").  Returns
+ * false, with wl unchanged, for other text.  Needs lower_reserve() done.
+ */
+static bool
+camel_ascii(struct wordlist *wl, const unsigned char *s, size_t len,
+	    uint16_t seg)
+{
+	unsigned char b[BLOCK] = { 0 };
+	uint64_t up = 0, low = 0, dig = 0, ess = 0, an, cut, starts, ends, ev;
+	size_t k, start = 0;
+	__m128i hi = _mm_setzero_si128();
+
+	if (len >= BLOCK)
+		return false;
+	memcpy(b, s, len);
+	for (k = 0; k < BLOCK; k += 16) {
+		__m128i v = _mm_loadu_si128(
+			(const __m128i *)(const void *)(b + k));
+
+		hi = _mm_or_si128(hi, v);
+		up |= (uint64_t)(unsigned)_mm_movemask_epi8(
+			      in_range(v, 'A', 'Z')) << k;
+		low |= (uint64_t)(unsigned)_mm_movemask_epi8(
+			       in_range(v, 'a', 'z')) << k;
+		dig |= (uint64_t)(unsigned)_mm_movemask_epi8(
+			       in_range(v, '0', '9')) << k;
+		ess |= (uint64_t)(unsigned)_mm_movemask_epi8(
+			       _mm_cmpeq_epi8(v, _mm_set1_epi8('s'))) << k;
+	}
+	if (_mm_movemask_epi8(hi))
+		return false;
+	an = up | low | dig;
+	cut = up & ((low | dig) << 1 |
+		    (up << 1 & low >> 1 & ~(ess >> 1 & ~(low >> 2))));
+	starts = an & (~(an << 1) | cut);
+	ends = (~an & an << 1) | cut;
+	if (wl->cap < wl->n + len + 1) {
+		wl->cap = wl->n + len + 1;
+		wl->w = xreallocarray(wl->w, wl->cap, sizeof(*wl->w));
+	}
+	for (ev = starts | ends; ev; ev &= ev - 1) {
+		unsigned at = (unsigned)__builtin_ctzll(ev);
+
+		if (ends >> at & 1) {
+			struct word *w = &wl->w[wl->n++];
+			uint64_t in = ((1ull << at) - 1) &
+				      ~((1ull << start) - 1);
+			unsigned nup = few_bits(up & in),
+				 nlo = few_bits(low & in);
+			char *lo = wl->lower + wl->llen;
+
+			/* The capital bit is the case bit, 0x20. */
+			for (k = start; k < at; k++)
+				lo[k - start] =
+					(char)(b[k] | (up >> k & 1) << 5);
+			w->off = (uint32_t)start;
+			w->len = (uint32_t)(at - start);
+			w->loff = (uint32_t)wl->llen;
+			w->llen = w->len;
+			w->hash = word_hash_masked(lo, w->llen);
+			w->acronym = nup >= 2 &&
+				     (nlo == 0 ||
+				      (nlo == 1 && lo[w->llen - 1] == 's'));
+			w->seg = seg;
+			wl->llen += w->llen;
+			wl->lower[wl->llen++] = '\0';
+		}
+		if (starts >> at & 1)
+			start = at;
+	}
+	return true;
+}
+#endif
+
 void
 tokenize_words(struct wordlist *wl, const char *s, size_t len, unsigned flags)
 {
+#if defined(__SSE2__)
+	if (!(flags & TOKENIZE_CAMEL) &&
+	    tokenize_ascii(wl, (const unsigned char *)s, len))
+		return;
+#endif
 	tokenize_seg(wl, s, len, flags, 0);
 }
 

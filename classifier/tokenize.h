@@ -14,8 +14,9 @@
 /*
  * The hash of a lowercase word, shared by the tokenizer and the rule
  * index (rules_impl.h): eight bytes per multiply, the last chunk padded
- * with zero bytes.  word_hash_padded() may be used when s[n..n+8) are
- * readable zero bytes; both give the same value.
+ * with zero bytes.  word_hash_masked() may be used when s[n..n+8) are
+ * readable, whatever they hold (it masks them off); both give the same
+ * value.
  */
 #define WORD_HASH_MUL 0xff51afd7ed558ccdull
 
@@ -27,13 +28,22 @@ word_hash_chunk(uint64_t h, uint64_t v)
 }
 
 static inline uint32_t
-word_hash_padded(const char *s, size_t n)
+word_hash_masked(const char *s, size_t n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, v;
 	size_t i;
 
-	for (i = 0; i < n; i += 8) {
+	for (i = 0; i + 8 <= n; i += 8) {
 		memcpy(&v, s + i, sizeof(v));
+		h = word_hash_chunk(h, v);
+	}
+	if (i < n) {
+		memcpy(&v, s + i, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		v &= ~0ull << (64 - 8 * (n - i));
+#else
+		v &= ~0ull >> (64 - 8 * (n - i));
+#endif
 		h = word_hash_chunk(h, v);
 	}
 	return (uint32_t)h;
@@ -68,7 +78,8 @@ struct word {
 			  wordlist.lower */
 	uint32_t llen; /* length of the lowercase word */
 	uint32_t hash; /* word_hash() of the lowercase word */
-	bool acronym;  /* all capitals in the source ("AHO", "IDs") */
+	bool acronym;  /* all capitals in the source ("AHO", "IDs"); only
+			  with TOKENIZE_CAMEL (names), false in text */
 	uint16_t seg;  /* index of the dotted segment of a name (0-based) */
 };
 
@@ -95,7 +106,11 @@ void wordlist_reset(struct wordlist *wl);
 /* Free the storage. */
 void wordlist_release(struct wordlist *wl);
 /* The lowercase text of word i (borrowed, NUL-terminated). */
-const char *wordlist_word(const struct wordlist *wl, size_t i);
+static inline const char *
+wordlist_word(const struct wordlist *wl, size_t i)
+{
+	return wl->lower + wl->w[i].loff;
+}
 
 /*
  * Append the words of s[0..len) to wl.  A word is a run of ASCII letters

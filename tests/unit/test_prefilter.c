@@ -9,6 +9,51 @@
 #include "classifier/prefilter.h"
 #include "tests/unit/t.h"
 
+/* Whether s is all ASCII. */
+static bool
+utf8_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return false;
+	return true;
+}
+
+/* Check that text cut reach characters (and one) after last matches as
+   the whole text does (ov: the whole text's match, or NULL). */
+static void
+cut_agrees(const char *pattern, const pcre2_code *re, const char *text,
+	   const PCRE2_SIZE *ov, size_t last, size_t folded, long reach)
+{
+	size_t len = strlen(text), unit = utf8_ascii(text) ? 1 : 4, end;
+	pcre2_match_data *md;
+	int rc;
+
+	if (reach < 0 || folded != len)
+		return;
+	if (ov && last == PREFILTER_NONE)
+		T_FAIL("'%s' matches '%s' but has no last place", pattern,
+		       text);
+	if (last == PREFILTER_NONE)
+		return;
+	if (ov && ov[0] > last)
+		T_FAIL("'%s' matches '%s' after its last place", pattern,
+		       text);
+	end = last + ((size_t)reach + 1) * unit;
+	if (end >= len)
+		return;
+	while (end < len && ((unsigned char)text[end] & 0xc0) == 0x80)
+		end++;
+	md = pcre2_match_data_create(1, NULL);
+	rc = pcre2_match(re, (PCRE2_SPTR)text, end, 0, 0, md, NULL);
+	if ((rc >= 0) != (ov != NULL) ||
+	    (ov && (pcre2_get_ovector_pointer(md)[0] != ov[0] ||
+		    pcre2_get_ovector_pointer(md)[1] != ov[1])))
+		T_FAIL("'%s' on '%s' cut at %zu matches otherwise", pattern,
+		       text, end);
+	pcre2_match_data_free(md);
+}
+
 /* Whether pattern's condition holds on text (and agrees with PCRE2). */
 static bool
 passes(const char *pattern, const char *text)
@@ -19,10 +64,12 @@ passes(const char *pattern, const char *text)
 	pcre2_code *re;
 	pcre2_match_data *md;
 	PCRE2_SIZE off;
+	long span, reach;
+	size_t q;
 	int id, err, rc;
 	bool ok;
 
-	id = prefilter_add(p, pattern);
+	id = prefilter_add(p, pattern, &span, &reach);
 	state = calloc(prefilter_words(p), sizeof(*state));
 	CHECK(prefilter_fold(p, text, strlen(text), &fold, state));
 	ok = prefilter_eval(p, id, &fold, state);
@@ -36,6 +83,22 @@ passes(const char *pattern, const char *text)
 	if (rc >= 0 && !ok)
 		T_FAIL("'%s' matches '%s' but its condition fails", pattern,
 		       text);
+	/* No match starts before where the condition's literals first
+	   occur, less the longest match (four bytes a character). */
+	q = prefilter_where(p, id, &fold, state, false);
+	if (rc >= 0 && span >= 0 &&
+	    pcre2_get_ovector_pointer(md)[0] +
+			    (size_t)span * (utf8_ascii(text) ? 1 : 4) <
+		    q)
+		T_FAIL("'%s' matches '%s' before its start", pattern, text);
+	if ((q != PREFILTER_NONE) != ok)
+		T_FAIL("'%s' on '%s': start and condition disagree", pattern,
+		       text);
+	/* Nor after the last place they occur, and the text cut reach
+	   characters (and one) after that matches the same. */
+	cut_agrees(pattern, re, text, rc >= 0 ? pcre2_get_ovector_pointer(md)
+					      : NULL,
+		   prefilter_where(p, id, &fold, state, true), fold.len, reach);
 	pcre2_match_data_free(md);
 	pcre2_code_free(re);
 	free(state);
@@ -75,6 +138,36 @@ TEST(long_documents)
 	CHECK(passes("\\bjailbreak\\b", text));
 	memcpy(text + 250, "jailbreax", 9);
 	CHECK(!passes("\\bjailbreak\\b", text));
+}
+
+TEST(match_starts_after_the_first_literal_less_the_span)
+{
+	const char *pat = "(?:^|[.;:]\\s{0,3}|\\b(?:to|and)\\s)"
+			  "(?:returns?|lists?|gets?)\\b";
+	char text[400];
+
+	/* The first "list" is not a match; the one after is. */
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	memcpy(text + 100, " blacklist ", 11);
+	memcpy(text + 300, " and returns", 12);
+	CHECK(passes(pat, text));
+	memcpy(text + 100, "xxxxxxxxxxx", 11);
+	CHECK(passes(pat, text));
+	CHECK(passes("\\bjail\\w{0,5}\\b", "xx jailbreak"));
+	/* A lookahead and $ look past the match. */
+	CHECK(passes("\\bdeletes?\\b(?!\\s(?:from\\sthe\\sresults))",
+		     "it deletes from the results, then deletes from the "
+		     "results and then deletes from the resul"));
+	CHECK(passes("\\bdeletes?\\b(?!\\s(?:from\\sthe\\sresults))",
+		     "it deletes from the results, and that is all there is"));
+	CHECK(passes("\\bdrop$", "drop it\nx drop it, drop them all"));
+	CHECK(passes("\\bdrop$", "drop it\nx drop\nand more text here"));
+	/* The last place of an OR is its latest child's. */
+	CHECK(passes("\\b(?:drop|purge)$",
+		     "drop it\nand some more words here\npurge"));
+	CHECK(passes("\\bé{0,4}ignore\\b",
+		     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9ignore"));
 }
 
 TEST(unknown_constructs_always_run)

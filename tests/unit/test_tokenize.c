@@ -102,3 +102,60 @@ TEST(text_words_keep_camel_when_asked_not_to_split)
 	CHECK_STR(out, "recipient email");
 	wordlist_release(&wl);
 }
+
+/*
+ * ASCII text takes a fast path; the same text with one non-ASCII letter
+ * after it takes the general one.  Both must give the same words (the
+ * general path's last word is the letter).
+ */
+static int
+paths_agree(unsigned flags, size_t maxlen)
+{
+	static const char alphabet[] = "aZs9 _-.,\n\tXyIDsHTTPSs";
+	struct wordlist fast = WORDLIST_INIT, slow = WORDLIST_INIT;
+	unsigned long rng = 12345;
+	char s[300];
+	size_t len, i, k;
+	int round, bad = 0;
+
+	for (round = 0; round < 3000 && !bad; round++) {
+		len = (size_t)round % maxlen;
+		for (i = 0; i < len; i++) {
+			rng = rng * 6364136223846793005ul + 1442695040888963407;
+			s[i] = alphabet[(rng >> 33) % (sizeof(alphabet) - 1)];
+		}
+		memcpy(s + len, "\xc3\xa9", 2);
+		wordlist_reset(&fast);
+		wordlist_reset(&slow);
+		tokenize_words(&fast, s, len, flags);
+		tokenize_words(&slow, s, len + 2, flags);
+		if (slow.n != fast.n + 1) {
+			bad = 1;
+			break;
+		}
+		for (k = 0; k < fast.n; k++) {
+			const struct word *a = &fast.w[k], *b = &slow.w[k];
+
+			if (a->off != b->off || a->len != b->len ||
+			    a->llen != b->llen || a->hash != b->hash ||
+			    a->acronym != b->acronym ||
+			    strcmp(wordlist_word(&fast, k),
+				   wordlist_word(&slow, k)) != 0)
+				bad = 1;
+		}
+	}
+	wordlist_release(&fast);
+	wordlist_release(&slow);
+	return bad;
+}
+
+TEST(text_words_ascii_path_agrees_with_general_path)
+{
+	CHECK_INT(paths_agree(0, 260), 0);
+}
+
+/* Short ASCII names take a fast path in camel mode too. */
+TEST(camel_words_ascii_path_agrees_with_general_path)
+{
+	CHECK_INT(paths_agree(TOKENIZE_CAMEL, 70), 0);
+}
