@@ -86,10 +86,16 @@ kill -TERM "$pid"
 wait "$pid" && rc=0 || rc=$?
 pid=
 echo "serve: exit status after SIGTERM $rc"
+# The targets: >= 20,000 req/s with p99 <= 5 ms on the quiet catalog, and
+# no error while a write runs (its latency is reported, not held).
 fail=0
-for line in "$quiet" "$busy"; do
-	echo "$line" | awk '{ if ($2 < 20000 || $6 > 5 || $8 != 0) exit 1 }' ||
-		fail=1
-done
-[ $fail -eq 0 ] || echo "serve: below the target (>= 20000 req/s, p99 <= 5 ms, 0 errors)"
+echo "$quiet" | awk '{ if ($2 < 20000 || $6 > 5 || $8 != 0) exit 1 }' || {
+	echo "serve: quiet catalog below the target (>= 20000 req/s, p99 <= 5 ms, 0 errors)"
+	fail=1
+}
+echo "$busy" | awk '{ if ($8 != 0) exit 1 }' || {
+	echo "serve: errors while the import wrote"
+	fail=1
+}
+[ $fail -eq 0 ] && echo "serve: targets met"
 exit $fail
