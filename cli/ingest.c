@@ -3,6 +3,7 @@
  * created on the first write, so an import of files the catalog already
  * holds leaves the database untouched.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -456,6 +457,18 @@ write_item(struct ingest *ing, struct write_item *it, struct errbuf *eb)
 	return ret;
 }
 
+/* Keep a failed write's message for the crawl thread. */
+static void
+writer_error(struct writer *w, struct errbuf *eb)
+{
+	pthread_mutex_lock(&w->mu);
+	if (buf_puts(&w->errors, eb->msg) == 0 &&
+	    buf_putc(&w->errors, '\n') == 0)
+		w->nerrors++;
+	pthread_mutex_unlock(&w->mu);
+	errbuf_clear(eb);
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -476,7 +489,17 @@ writer_main(void *arg)
 				until.tv_sec++;
 				until.tv_nsec -= 1000000000L;
 			}
-			pthread_cond_timedwait(&w->cv, &w->mu, &until);
+			if (pthread_cond_timedwait(&w->cv, &w->mu, &until) !=
+				    ETIMEDOUT ||
+			    w->head)
+				continue;
+			/* Idle while slow servers are still crawled: commit
+			   what is written once it is due, so that a crash
+			   then loses at most a second of finished servers. */
+			pthread_mutex_unlock(&w->mu);
+			if (flush_if_due(ing, &eb) < 0)
+				writer_error(w, &eb);
+			pthread_mutex_lock(&w->mu);
 		}
 		it = w->head;
 		if (!it) {
@@ -494,13 +517,8 @@ writer_main(void *arg)
 
 		/* On this thread ingest_failure() writes instead of
 		   queueing (on_writer_thread). */
-		if (write_item(ing, it, &eb) < 0) {
-			pthread_mutex_lock(&w->mu);
-			if (buf_puts(&w->errors, eb.msg) == 0 &&
-			    buf_putc(&w->errors, '\n') == 0)
-				w->nerrors++;
-			pthread_mutex_unlock(&w->mu);
-		}
+		if (write_item(ing, it, &eb) < 0)
+			writer_error(w, &eb);
 		pthread_mutex_lock(&w->mu);
 		it->next = w->done;
 		w->done = it;

@@ -1,0 +1,48 @@
+#!/bin/sh
+# refresh commits finished servers while slow ones are still crawled: a
+# crash then loses at most about a second of finished work.  Fast HTTP
+# servers and a stdio server that never answers are crawled together; the
+# first write commits at once, the later fast ones wait in the open batch,
+# and must still be readable from the database while the refresh waits for
+# the slow server.
+. "$ROOT/tests/cli/lib.sh"
+. "$ROOT/tests/cli/peers.sh"
+M="$MCPRISK"
+DB="$T_DIR/c.db"
+C="$T_DIR/catalog.json"
+
+start_bg fixture "$FIXTURES/http_fixture" "$T_DIR/hport"
+i=0
+while [ ! -s "$T_DIR/hport" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+HP=$(cat "$T_DIR/hport")
+wait_port "$HP" || t_bad "http fixture ready"
+
+cat >"$C" <<JSON
+{"sources":[
+ {"type":"server","name":"fast1","url":"http://127.0.0.1:$HP/pages/mcp"},
+ {"type":"server","name":"fast2","url":"http://127.0.0.1:$HP/good/mcp"},
+ {"type":"server","name":"fast3","url":"http://127.0.0.1:$HP/pages/mcp"},
+ {"type":"server","name":"slow","command":"$FIXTURES/stdio_fixture","args":["silent"]}]}
+JSON
+
+"$M" -q --db "$DB" refresh --catalog "$C" --jobs 4 --timeout 6 \
+	>"$T_DIR/refresh.out" 2>&1 &
+REF=$!
+# Bounded: 50 looks, 0.1 s apart, each while the refresh still runs.
+seen=no
+n=0
+while [ $n -lt 50 ] && kill -0 $REF 2>/dev/null; do
+	st=$(sqlite3 "file:$DB?mode=ro" "SELECT count(*) FROM servers WHERE name LIKE 'fast%' AND status = 'ok'" 2>/dev/null)
+	if [ "$st" = 3 ] && kill -0 $REF 2>/dev/null; then
+		seen=yes
+		break
+	fi
+	sleep 0.1
+	n=$((n + 1))
+done
+t_eq "the fast servers are committed while the slow one is crawled" "$seen" yes
+wait $REF
+t_eq "refresh exits 0" "$?" 0
+t_eq "the slow server timed out" "$(sqlite3 "$DB" "SELECT status FROM servers WHERE name = 'slow'")" timeout
+t_eq "the fast servers keep their tools" "$(sqlite3 "$DB" "SELECT count(*) FROM servers WHERE name LIKE 'fast%' AND tool_count > 0")" 3
+t_done
