@@ -9,11 +9,7 @@ M="$MCPRISK"
 DB="$T_DIR/r.db"
 C="$T_DIR/catalog.json"
 
-start_bg fixture "$FIXTURES/http_fixture" "$T_DIR/hport"
-i=0
-while [ ! -s "$T_DIR/hport" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-HP=$(cat "$T_DIR/hport")
-wait_port "$HP" || t_bad "http fixture ready"
+start_http_fixture
 
 # A registry whose only server lives on the loopback HTTP fixture, spelled
 # 127.0.0.2: a learned address the policy must refuse.

@@ -7,11 +7,7 @@ M="$MCPRISK"
 DB="$T_DIR/h.db"
 C="$T_DIR/catalog.json"
 
-start_bg fixture "$FIXTURES/http_fixture" "$T_DIR/hport"
-i=0
-while [ ! -s "$T_DIR/hport" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-HP=$(cat "$T_DIR/hport")
-wait_port "$HP" || t_bad "http fixture ready"
+start_http_fixture
 
 {
 	echo '{"sources":['

@@ -42,11 +42,7 @@ t_grep "all 404 servers counted" '^mcprisk_catalog_objects\{kind="servers"\} 404
 
 # A refresh crawling 1,000 servers of the HTTP fixture: its writer thread
 # stores them while the service answers.
-start_bg fixture "$FIXTURES/http_fixture" "$T_DIR/hport"
-i=0
-while [ ! -s "$T_DIR/hport" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-HP=$(cat "$T_DIR/hport")
-wait_port "$HP" || t_bad "http fixture ready"
+start_http_fixture
 python3 -c 'import json, sys
 print(json.dumps({"sources": [{"type": "server", "name": "fx-%d" % i,
   "url": "http://127.0.0.1:%s/pages/mcp" % sys.argv[1]} for i in range(1000)]}))' \

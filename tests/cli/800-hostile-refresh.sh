@@ -20,11 +20,7 @@ RSS_CAP=262144
 [ "${BUILD##*/}" = san ] && RSS_CAP=1048576
 echo good >"$STATE"
 
-start_bg fixture "$FIXTURES/http_fixture" "$T_DIR/hport" "$STATE"
-i=0
-while [ ! -s "$T_DIR/hport" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-HP=$(cat "$T_DIR/hport")
-wait_port "$HP" || t_bad "http fixture ready"
+start_http_fixture "$STATE"
 U="http://127.0.0.1:$HP"
 F="$FIXTURES/stdio_fixture"
 

@@ -21,11 +21,7 @@ NSTDIO=16
 NHTTP=8
 echo 0 >"$STATE"
 
-start_bg fixture "$FIXTURES/http_fixture" "$T_DIR/hport" "$STATE"
-i=0
-while [ ! -s "$T_DIR/hport" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-HP=$(cat "$T_DIR/hport")
-wait_port "$HP" || t_bad "http fixture ready"
+start_http_fixture "$STATE"
 
 {
 	printf '{"sources":[\n'

@@ -17,11 +17,7 @@ M="$MCPRISK"
 DB="$T_DIR/v.db"
 F="$FIXTURES/stdio_fixture"
 
-start_bg fixture "$FIXTURES/http_fixture" "$T_DIR/hport"
-i=0
-while [ ! -s "$T_DIR/hport" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-HP=$(cat "$T_DIR/hport")
-wait_port "$HP" || t_bad "http fixture ready"
+start_http_fixture
 cat >"$T_DIR/catalog.json" <<EOT
 {"sources":[
  {"type":"server","name":"stdio-good","command":"$F","args":["good"]},

@@ -2,6 +2,7 @@
 #   free_port               print a free TCP port on 127.0.0.1
 #   wait_port PORT          wait (bounded) until 127.0.0.1:PORT accepts
 #   start_bg NAME CMD...    run CMD in the background, stopped at exit
+#   start_http_fixture [STATE]  the HTTP fixture, stopped at exit; sets HP
 #   json_q FILE EXPR        evaluate a Python expression over JSON `d`
 NODE_BIN="$ROOT/tests/node_modules/.bin"
 FIXTURES="$ROOT/$BUILD/fixtures"
@@ -47,6 +48,16 @@ start_bg() {
 	shift
 	setsid "$@" >"$T_DIR/$n.log" 2>&1 &
 	T_PIDS="$T_PIDS $!"
+}
+start_http_fixture() {
+	start_bg fixture "$FIXTURES/http_fixture" "$T_DIR/hport" "$@"
+	i=0
+	while [ ! -s "$T_DIR/hport" ] && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	HP=$(cat "$T_DIR/hport")
+	wait_port "$HP" || t_bad "http fixture ready"
 }
 json_q() {
 	python3 -c 'import json, sys
