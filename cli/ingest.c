@@ -389,7 +389,6 @@ struct writer {
 	struct write_item *done; /* written, to be freed by the crawl thread:
 				    memory freed by the thread that
 				    allocated it stays in its malloc arena */
-	bool busy;              /* the thread is writing an item */
 	bool closing;           /* no more items: drain and end */
 	struct buf errors;      /* messages of failed writes, one a line */
 	int nerrors;            /* lines in errors */
@@ -511,8 +510,7 @@ writer_main(void *arg)
 			w->tail = NULL;
 		w->queued--;
 		w->queued_bytes -= it->bytes;
-		w->busy = true;
-		pthread_cond_broadcast(&w->cv);
+		pthread_cond_broadcast(&w->cv); /* room for the crawl */
 		pthread_mutex_unlock(&w->mu);
 
 		/* On this thread ingest_failure() writes instead of
@@ -522,8 +520,6 @@ writer_main(void *arg)
 		pthread_mutex_lock(&w->mu);
 		it->next = w->done;
 		w->done = it;
-		w->busy = false;
-		pthread_cond_broadcast(&w->cv);
 		pthread_mutex_unlock(&w->mu);
 	}
 	return NULL;
@@ -680,6 +676,33 @@ print_error(void *ctx, const char *msg)
 	cli_error("%s", msg);
 }
 
+/* Let the writer finish its queue and end; ing->writer is then unset,
+   and the returned writer holds what is left to report and free. */
+static struct writer *
+writer_end(struct ingest *ing)
+{
+	struct writer *w = ing->writer;
+
+	pthread_mutex_lock(&w->mu);
+	w->closing = true;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->tid, NULL);
+	ing->writer = NULL;
+	return w;
+}
+
+static void
+writer_free(struct writer *w)
+{
+	free_items(w->done);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	buf_release(&w->errors);
+	classifier_free(w->c);
+	free(w);
+}
+
 int
 ingest_collect(struct ingest *ing, bool wait,
 	       void (*report)(void *ctx, const char *msg), void *ctx)
@@ -690,45 +713,32 @@ ingest_collect(struct ingest *ing, bool wait,
 
 	if (!w)
 		return 0;
+	if (wait)
+		w = writer_end(ing);
 	pthread_mutex_lock(&w->mu);
-	if (wait) {
-		while (w->head || w->busy)
-			pthread_cond_wait(&w->cv, &w->mu);
-	}
 	buf_append(&errs, w->errors.data, w->errors.len);
 	buf_reset(&w->errors);
 	n = w->nerrors;
 	w->nerrors = 0;
 	pthread_mutex_unlock(&w->mu);
 	if (wait)
-		writer_stop(ing);
+		writer_free(w);
 	report_lines(&errs, report, ctx);
 	buf_release(&errs);
 	return n;
 }
 
-/* Let the writer finish the queue, then end it; errors not collected
-   yet are printed here. */
+/* End the writer; errors not collected yet are printed here. */
 static void
 writer_stop(struct ingest *ing)
 {
-	struct writer *w = ing->writer;
+	struct writer *w;
 
-	if (!w)
+	if (!ing->writer)
 		return;
-	pthread_mutex_lock(&w->mu);
-	w->closing = true;
-	pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->tid, NULL);
-	ing->writer = NULL;
-	free_items(w->done);
+	w = writer_end(ing);
 	report_lines(&w->errors, print_error, NULL);
-	pthread_mutex_destroy(&w->mu);
-	pthread_cond_destroy(&w->cv);
-	buf_release(&w->errors);
-	classifier_free(w->c);
-	free(w);
+	writer_free(w);
 }
 
 /*
@@ -1127,15 +1137,15 @@ pending_add(void *arg, const char *hash, const char *json)
 int
 ingest_classify_pending(struct ingest *ing, struct errbuf *eb)
 {
-	struct pending *p = xcalloc(1, sizeof(*p));
+	struct pending *p;
 	struct errbuf inner = ERRBUF_INIT;
 	int ret = -1;
 	size_t w;
 
-	if (store_all_classified(ing->st, rules_version(ing->rules))) {
-		free(p);
+	/* Nothing to do is the usual case: two counts, not a scan. */
+	if (store_all_classified(ing->st, rules_version(ing->rules)))
 		return 0;
-	}
+	p = xcalloc(1, sizeof(*p));
 	p->ing = ing;
 	p->eb = &inner;
 	p->c = classifier_new(ing->rules);
