@@ -12,11 +12,22 @@
 #include "util/parse.h"
 #include "util/banned.h"
 
+/* A fixed clock for reproducible tests and golden files. */
+static void
+set_clock(struct store *st)
+{
+	const char *now = getenv("MCPRISK_NOW");
+	struct errbuf eb = ERRBUF_INIT;
+	long long t;
+
+	if (now && *now && parse_ll(now, 1, 4102444800LL, &t, &eb) == 0)
+		store_set_now(st, t);
+}
+
 struct store *
 app_store(struct app *app, bool readonly)
 {
 	struct errbuf eb = ERRBUF_INIT;
-	const char *now = getenv("MCPRISK_NOW");
 
 	if (app->store)
 		return app->store;
@@ -26,14 +37,39 @@ app_store(struct app *app, bool readonly)
 		cli_error("%s", eb.msg);
 		return NULL;
 	}
-	/* A fixed clock for reproducible tests and golden files. */
-	if (now && *now) {
-		long long t;
-
-		if (parse_ll(now, 1, 4102444800LL, &t, &eb) == 0)
-			store_set_now(app->store, t);
-	}
+	set_clock(app->store);
 	return app->store;
+}
+
+struct store *
+app_store_build(struct app *app)
+{
+	struct errbuf eb = ERRBUF_INIT;
+	bool exists;
+
+	if (app->store)
+		return app->store;
+	app->store = store_build(app->db_path, &exists, &eb);
+	if (!app->store) {
+		if (exists)
+			return app_store(app, false);
+		cli_error("%s", eb.msg);
+		return NULL;
+	}
+	set_clock(app->store);
+	return app->store;
+}
+
+int
+app_store_publish(struct app *app)
+{
+	struct errbuf eb = ERRBUF_INIT;
+
+	if (app->store && store_publish(app->store, &eb) < 0) {
+		cli_error("%s", eb.msg);
+		return -1;
+	}
+	return 0;
 }
 
 void

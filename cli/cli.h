@@ -65,6 +65,14 @@ int cli_usage(const char *synopsis);
  * after the error was printed.  Implemented in cli/app.c.
  */
 struct store *app_store(struct app *app, bool readonly);
+/*
+ * The read-write catalog for a command that fills it in bulk: where none
+ * exists yet it is built privately (store_build) and appears only at
+ * app_store_publish(), complete; otherwise app_store(app, false).
+ */
+struct store *app_store_build(struct app *app);
+/* Publish what app_store_build() built (nothing to do for an open one). */
+int app_store_publish(struct app *app);
 
 /*
  * The rule set (--rules or the bundled one), loaded on first use; NULL after

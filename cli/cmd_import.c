@@ -132,7 +132,7 @@ cmd_import(int argc, char **argv, struct app *app)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	if (!app_store(app, false))
+	if (!app_store_build(app))
 		goto out;
 	ing = ingest_new(app, "import");
 	if (!ing)
@@ -141,7 +141,8 @@ cmd_import(int argc, char **argv, struct app *app)
 	for (f = 0; f < files.n; f++)
 		names[f] = server ? xstrdup(server) : name_from_path(files.v[f]);
 	bad = ingest_files(ing, files.v, names, files.n);
-	if (ingest_finish(ing, bad ? "partial" : "ok") < 0)
+	if (ingest_finish(ing, bad ? "partial" : "ok") < 0 ||
+	    app_store_publish(app) < 0)
 		goto out;
 	ret = bad ? EXIT_RUNTIME : EXIT_OK;
 out:

@@ -821,8 +821,11 @@ worker(void *arg)
 {
 	struct pipe *p = arg;
 	struct errbuf eb = ERRBUF_INIT;
-	struct store *ro = store_open(store_path(p->ing->st), STORE_READONLY,
-				      &eb);
+	/* A private build cannot be shared, and holds nothing to skip. */
+	struct store *ro = store_is_building(p->ing->st)
+				   ? NULL
+				   : store_open(store_path(p->ing->st),
+						STORE_READONLY, &eb);
 	struct classifier *c = classifier_new(p->ing->rules);
 	struct buf body = BUF_INIT(MANIFEST_MAX_BYTES);
 
@@ -928,6 +931,9 @@ ingest_files(struct ingest *ing, char *const *paths,
 				bad++;
 			}
 		}
+		/* A new catalog that failed a write cannot take more. */
+		if (store_build_failed(ing->st))
+			break;
 		pthread_mutex_lock(&p.mu);
 		sl->ready = false;
 		p.consumed = i + 1;

@@ -4,11 +4,15 @@
  * single IMMEDIATE transaction so a crash leaves either the old or the new
  * tool list, never a mix.
  */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db/schema.h"
 #include "db/store.h"
@@ -130,6 +134,8 @@ static const char *const stmt_sql[Q__COUNT] = {
 struct store {
 	sqlite3 *db;
 	char *path;
+	char *final_path; /* where a private build is published, or NULL */
+	bool broken;      /* a build write failed: it cannot be published */
 	sqlite3_stmt *stmt[Q__COUNT];
 	/* Read queries of db/query.c, prepared once per connection and
 	   keyed by the address of their SQL text (a string literal). */
@@ -240,10 +246,24 @@ exec(struct store *st, const char *sql, struct errbuf *eb)
  * open batch: each of its servers keeps the state of the last commit,
  * as after a crash, and the next run writes them again.
  */
+/* A build has no journal to roll back with: after a failed write it is
+   abandoned, and every later write fails. */
+static int
+check_build(const struct store *st, struct errbuf *eb)
+{
+	if (!st->broken)
+		return 0;
+	errbuf_set(eb, "a write to the new catalog failed; it is abandoned "
+		       "and nothing was published");
+	return -1;
+}
+
 static int
 server_tx_begin(struct store *st, struct errbuf *eb)
 {
 	st->discarded = 0;
+	if (check_build(st, eb) < 0)
+		return -1;
 	if (st->batch_open == 0 && exec(st, "BEGIN IMMEDIATE", eb) < 0)
 		return -1;
 	return 0;
@@ -256,7 +276,10 @@ server_tx_end(struct store *st, bool ok, struct errbuf *eb)
 		st->discarded = st->batch_open;
 		st->batch_open = 0;
 		store_rollback(st);
-		if (st->discarded > 0)
+		if (st->final_path)
+			errbuf_suffix(eb, "; the new catalog is abandoned and "
+				      "nothing was published");
+		else if (st->discarded > 0)
 			errbuf_suffix(eb, "; the %d server%s written before it "
 				      "in the same transaction keep%s the "
 				      "state of the last commit",
@@ -314,18 +337,23 @@ int
 store_flush(struct store *st, struct errbuf *eb)
 {
 	int64_t fts_before = st->fts_done;
-
 	int n = st->batch_open;
 
 	if (n == 0)
 		return 0;
+	if (check_build(st, eb) < 0)
+		return -1;
 	st->batch_open = 0;
 	if (index_pending(st, eb) < 0 || exec(st, "COMMIT", eb) < 0) {
 		/* Every server of the batch keeps its previous state. */
 		store_rollback(st);
 		st->fts_done = fts_before;
-		errbuf_prefix(eb, "cannot save the last %d server%s", n,
-			      n == 1 ? "" : "s");
+		if (st->final_path)
+			errbuf_suffix(eb, "; the new catalog is abandoned and "
+				      "nothing was published");
+		else
+			errbuf_prefix(eb, "cannot save the last %d server%s",
+				      n, n == 1 ? "" : "s");
 		return -1;
 	}
 	return 0;
@@ -357,90 +385,246 @@ migrate_for_reader(struct store *st, struct errbuf *eb)
 	return 0;
 }
 
-struct store *
-store_open(const char *path, int flags, struct errbuf *eb)
+/* Open st->path for flags and set the connection up. */
+static int
+connect_db(struct store *st, int flags, struct errbuf *eb)
 {
-	struct store *st = xcalloc(1, sizeof(*st));
+	bool ro = flags & STORE_READONLY, build = st->final_path != NULL;
 	int oflags = SQLITE_OPEN_NOMUTEX;
-	struct stat sb;
 
-	st->path = xstrdup(path);
-	st->batch_max = 1;
-	if (flags & STORE_READONLY) {
-		oflags |= SQLITE_OPEN_READONLY;
-		if (stat(path, &sb) < 0) {
-			errbuf_set(eb, "cannot open database '%s': no such file",
-				   path);
-			goto fail;
-		}
-	} else {
-		oflags |= SQLITE_OPEN_READWRITE;
-		if (flags & STORE_CREATE) {
-			char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-
-			oflags |= SQLITE_OPEN_CREATE;
-			if (slash && slash != dir) {
-				*slash = '\0';
-				if (file_mkdirs(dir, eb) < 0) {
-					free(dir);
-					goto fail;
-				}
-			}
-			free(dir);
-		}
-	}
-	if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
-		errbuf_set(eb, "cannot open database '%s': %s", path,
+	oflags |= ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	if (flags & STORE_CREATE)
+		oflags |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(st->path, &st->db, oflags, NULL) != SQLITE_OK) {
+		errbuf_set(eb, "cannot open database '%s': %s", st->path,
 			   st->db ? sqlite3_errmsg(st->db) : "out of memory");
-		goto fail;
+		return -1;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
 	if (exec(st, "PRAGMA foreign_keys = ON", eb) < 0)
-		goto fail_ctx;
-	if (!(flags & STORE_READONLY) &&
+		goto fail;
+	/* A private build has no reader to share with and nothing to lose
+	   in a crash (the file is only published when complete): one lock
+	   held throughout, no journal, no fsync until published.  Every
+	   page is written once, not to the WAL and then again, and no copy
+	   of a changed page is kept for a rollback: a failed write abandons
+	   the build (check_build). */
+	if (build && (exec(st, "PRAGMA locking_mode = EXCLUSIVE", eb) < 0 ||
+		      exec(st, "PRAGMA journal_mode = OFF", eb) < 0 ||
+		      exec(st, "PRAGMA synchronous = OFF", eb) < 0))
+		goto fail;
+	if (!ro && !build &&
 	    (exec(st, "PRAGMA journal_mode = WAL", eb) < 0 ||
-	     exec(st, "PRAGMA synchronous = NORMAL", eb) < 0 ||
-	     exec(st, "PRAGMA cache_size = -131072", eb) < 0 ||
-	     exec(st, "PRAGMA temp_store = MEMORY", eb) < 0))
-		goto fail_ctx;
-	if ((flags & STORE_READONLY) && migrate_for_reader(st, eb) < 0)
-		goto fail_ctx;
-	if (schema_migrate(st->db, flags & STORE_READONLY, eb) < 0)
-		goto fail_ctx;
-	if (!(flags & STORE_READONLY)) {
+	     exec(st, "PRAGMA synchronous = NORMAL", eb) < 0))
+		goto fail;
+	if (!ro && (exec(st, "PRAGMA cache_size = -131072", eb) < 0 ||
+		    exec(st, "PRAGMA temp_store = MEMORY", eb) < 0))
+		goto fail;
+	if (ro && migrate_for_reader(st, eb) < 0)
+		goto fail;
+	if (schema_migrate(st->db, ro, eb) < 0)
+		goto fail;
+	if (!ro) {
 		sqlite3_stmt *s = stmt(st, Q_DEF_MAX, eb);
 
 		if (!s || sqlite3_step(s) != SQLITE_ROW) {
 			if (s)
 				sqlite3_reset(s);
 			db_error(st, eb, "cannot read definitions");
-			goto fail_ctx;
+			goto fail;
 		}
 		st->fts_done = sqlite3_column_int64(s, 0);
 		sqlite3_reset(s);
 	}
+	return 0;
+fail:
+	errbuf_prefix(eb, "database '%s'", st->path);
+	return -1;
+}
+
+/* Finalize the statements and close the connection. */
+static void
+close_db(struct store *st)
+{
+	int i;
+
+	for (i = 0; i < Q__COUNT; i++) {
+		sqlite3_finalize(st->stmt[i]);
+		st->stmt[i] = NULL;
+	}
+	for (i = 0; i < STORE_QUERY_CACHE; i++) {
+		sqlite3_finalize(st->qstmt[i]);
+		st->qstmt[i] = NULL;
+		st->qsql[i] = NULL;
+	}
+	sqlite3_close(st->db);
+	st->db = NULL;
+}
+
+/* Create the folder that will hold path. */
+static int
+make_parent(const char *path, struct errbuf *eb)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int ret = 0;
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		ret = file_mkdirs(dir, eb);
+	}
+	free(dir);
+	return ret;
+}
+
+struct store *
+store_open(const char *path, int flags, struct errbuf *eb)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+	struct stat sb;
+
+	st->path = xstrdup(path);
+	st->batch_max = 1;
+	if ((flags & STORE_READONLY) && stat(path, &sb) < 0) {
+		errbuf_set(eb, "cannot open database '%s': no such file", path);
+		goto fail;
+	}
+	if (!(flags & STORE_READONLY) && (flags & STORE_CREATE) &&
+	    make_parent(path, eb) < 0)
+		goto fail;
+	if (connect_db(st, flags, eb) < 0)
+		goto fail;
 	return st;
-fail_ctx:
-	errbuf_prefix(eb, "database '%s'", path);
 fail:
 	store_free(st);
 	return NULL;
 }
 
+/* Remove the files of builds of path whose process is gone (killed before
+   publishing): "<path>.build-<pid>" and its side files. */
+static void
+remove_dead_builds(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	char *dir = slash ? xstrndup(path, slash == path ? 1
+							 : (size_t)(slash - path))
+			  : xstrdup(".");
+	char *prefix = xasprintf("%s.build-", base);
+	size_t plen = strlen(prefix);
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	while (d && (de = readdir(d))) {
+		char *end, *victim;
+		long pid;
+
+		if (strncmp(de->d_name, prefix, plen) != 0)
+			continue;
+		errno = 0;
+		pid = strtol(de->d_name + plen, &end, 10);
+		if (errno || end == de->d_name + plen || pid <= 0 ||
+		    (*end && *end != '-') || pid == (long)getpid() ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		victim = xasprintf("%s/%s", dir, de->d_name);
+		unlink(victim);
+		free(victim);
+	}
+	if (d)
+		closedir(d);
+	free(prefix);
+	free(dir);
+}
+
+/* Remove this build's file and the side files SQLite may have made. */
+static void
+remove_build(const struct store *st)
+{
+	static const char *const side[] = { "", "-journal", "-wal", "-shm" };
+	size_t i;
+
+	for (i = 0; i < sizeof(side) / sizeof(side[0]); i++) {
+		char *p = xasprintf("%s%s", st->path, side[i]);
+
+		unlink(p);
+		free(p);
+	}
+}
+
+struct store *
+store_build(const char *path, bool *exists, struct errbuf *eb)
+{
+	struct store *st;
+	struct stat sb;
+
+	*exists = false;
+	if (stat(path, &sb) == 0 || errno != ENOENT) {
+		*exists = true;
+		return NULL;
+	}
+	if (make_parent(path, eb) < 0)
+		return NULL;
+	remove_dead_builds(path);
+	st = xcalloc(1, sizeof(*st));
+	st->batch_max = 1;
+	st->final_path = xstrdup(path);
+	st->path = xasprintf("%s.build-%ld", path, (long)getpid());
+	remove_build(st);
+	if (connect_db(st, STORE_CREATE, eb) < 0) {
+		store_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+bool
+store_is_building(const struct store *st)
+{
+	return st->final_path != NULL;
+}
+
+bool
+store_build_failed(const struct store *st)
+{
+	return st->broken;
+}
+
+int
+store_publish(struct store *st, struct errbuf *eb)
+{
+	if (!st->final_path)
+		return 0;
+	/* Readers of the published file share it through the WAL. */
+	if (check_build(st, eb) < 0 || store_flush(st, eb) < 0 ||
+	    exec(st, "PRAGMA journal_mode = WAL", eb) < 0)
+		return -1;
+	close_db(st);
+	if (file_publish(st->path, st->final_path, eb) < 0)
+		return -1;
+	free(st->path);
+	st->path = st->final_path;
+	st->final_path = NULL;
+	return connect_db(st, 0, eb);
+}
+
 void
 store_free(struct store *st)
 {
-	int i;
-
 	if (!st)
 		return;
-	store_flush(st, NULL);
-	for (i = 0; i < Q__COUNT; i++)
-		sqlite3_finalize(st->stmt[i]);
-	for (i = 0; i < STORE_QUERY_CACHE; i++)
-		sqlite3_finalize(st->qstmt[i]);
-	sqlite3_close(st->db);
+	if (st->final_path) {
+		/* Never published: the build is abandoned, not saved. */
+		if (st->db)
+			store_rollback(st);
+		st->batch_open = 0;
+		close_db(st);
+		remove_build(st);
+		free(st->final_path);
+	} else {
+		store_flush(st, NULL);
+		close_db(st);
+	}
 	free(st->path);
 	free(st);
 }
@@ -448,7 +632,7 @@ store_free(struct store *st)
 int
 store_begin(struct store *st, struct errbuf *eb)
 {
-	if (store_flush(st, eb) < 0)
+	if (check_build(st, eb) < 0 || store_flush(st, eb) < 0)
 		return -1;
 	return exec(st, "BEGIN IMMEDIATE", eb);
 }
@@ -462,6 +646,8 @@ store_commit(struct store *st, struct errbuf *eb)
 void
 store_rollback(struct store *st)
 {
+	if (st->final_path)
+		st->broken = true;
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }

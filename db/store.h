@@ -33,6 +33,27 @@ enum {
 struct store *store_open(const char *path, int flags, struct errbuf *eb);
 void store_free(struct store *st);
 
+/*
+ * Build a new catalog for path privately: the database is written next to
+ * it ("<path>.build-<pid>") under one exclusive lock, without a journal or
+ * an fsync, and appears at path only when store_publish() has made it
+ * durable and switched it to WAL.  Until then nobody sees a catalog;
+ * store_free() of an unpublished build removes it, and a build whose
+ * process died is removed by the next one.  Without a journal a failed
+ * write cannot be rolled back: it abandons the build, and every later
+ * write and the publish fail (store_build_failed).  Returns NULL with
+ * *exists set when path is already there (open it instead), or NULL with
+ * a reason.
+ */
+struct store *store_build(const char *path, bool *exists, struct errbuf *eb);
+/* Whether st is an unpublished build (no other connection can open it). */
+bool store_is_building(const struct store *st);
+/* Whether a write to the build failed, so it can never be published. */
+bool store_build_failed(const struct store *st);
+/* Publish a build at its path and reopen it there; 0 for a plain store.
+   Fails (the build kept until store_free) if path appeared meanwhile. */
+int store_publish(struct store *st, struct errbuf *eb);
+
 /* Fix the clock used for timestamps (tests); 0 restores real time. */
 void store_set_now(struct store *st, int64_t now);
 

@@ -146,6 +146,60 @@ file_sync_fs(const char *path, struct errbuf *eb)
 	return ret;
 }
 
+/* The folder holding path ("." when it has no slash), fsync'ed. */
+static int
+sync_parent(const char *path, struct errbuf *eb)
+{
+	char *slash = strrchr(path, '/'), *dir;
+	int fd, ret = -1;
+
+	if (!slash)
+		dir = xstrdup(".");
+	else
+		dir = xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0)
+		errbuf_set(eb, "cannot sync folder '%s': %s", dir,
+			   strerror(errno));
+	else
+		ret = 0;
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return ret;
+}
+
+int
+file_publish(const char *tmp, const char *path, struct errbuf *eb)
+{
+	int fd = open(tmp, O_RDWR | O_CLOEXEC), r;
+
+	if (fd < 0 || fsync(fd) < 0) {
+		errbuf_set(eb, "cannot sync '%s': %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	r = renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE);
+	if (r < 0 && (errno == EINVAL || errno == ENOSYS)) {
+		/* A file system without RENAME_NOREPLACE: link() does not
+		   replace either. */
+		r = link(tmp, path);
+		if (r == 0)
+			unlink(tmp);
+	}
+	if (r < 0) {
+		int e = errno;
+
+		errbuf_set(eb, "cannot rename '%s' to '%s': %s", tmp, path,
+			   e == EEXIST ? "it appeared meanwhile" : strerror(e));
+		errno = e;
+		return -1;
+	}
+	return sync_parent(path, eb);
+}
+
 int
 file_mkdirs(const char *path, struct errbuf *eb)
 {

@@ -29,6 +29,13 @@ int file_write_atomic_nosync(const char *path, const void *data, size_t len,
 /* Flush the whole file system holding path to disk (syncfs). */
 int file_sync_fs(const char *path, struct errbuf *eb);
 
+/*
+ * Give the finished file tmp the name path, durably, but never over an
+ * existing path: fsync tmp, rename it without replacing, fsync the folder.
+ * Fails with EEXIST in errno (and tmp left alone) when path is there.
+ */
+int file_publish(const char *tmp, const char *path, struct errbuf *eb);
+
 /* Create directory path and missing parents (mode 0755). */
 int file_mkdirs(const char *path, struct errbuf *eb);
 

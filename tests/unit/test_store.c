@@ -3,6 +3,8 @@
  * records, failures keeping the last good tools, queries.
  */
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/unit/t.h"
@@ -278,4 +280,123 @@ TEST(verdicts_are_keyed_by_rules_version)
 	(void)n;
 	store_free(st);
 	unlink(dbpath);
+}
+
+static bool
+exists(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0;
+}
+
+static void
+touch(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs("not a catalog\n", f);
+		fclose(f);
+	}
+}
+
+/* A pid no process has: a child that has exited and been reaped. */
+static pid_t
+dead_pid(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	return pid;
+}
+
+TEST(build_appears_only_when_published)
+{
+	struct errbuf eb = ERRBUF_INIT;
+	struct put_result res;
+	char dir[64], path[128], mine[160], dead[160], live[160], hdr[20];
+	struct store *st;
+	bool there;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "/tmp/mcprisk-test-build-%d", (int)getpid());
+	snprintf(path, sizeof(path), "%s/sub/cat.db", dir);
+	snprintf(mine, sizeof(mine), "%s.build-%d", path, (int)getpid());
+	snprintf(dead, sizeof(dead), "%s.build-%d", path, (int)dead_pid());
+	snprintf(live, sizeof(live), "%s.build-%d", path, (int)getppid());
+	/* The folder is made; a dead build's leftovers go, a live one's
+	   stay. */
+	st = store_build(path, &there, &eb);
+	CHECK(st != NULL);
+	CHECK(!there);
+	store_free(st);
+	CHECK(!exists(mine));
+	touch(dead);
+	touch(live);
+	st = store_build(path, &there, &eb);
+	CHECK(st != NULL && store_is_building(st));
+	CHECK(!exists(dead));
+	CHECK(exists(live));
+	unlink(live);
+
+	/* Nothing at path while the build runs. */
+	CHECK_INT(put(st, store_run_begin(st, "import", NULL, &eb), "s", "[{\"name\":\"a\"},{\"name\":\"b\"}]", &res),
+		  0);
+	CHECK(exists(mine));
+	CHECK(!exists(path));
+	CHECK_INT(store_publish(st, &eb), 0);
+	CHECK(exists(path));
+	CHECK(!exists(mine));
+	CHECK(!store_is_building(st));
+	/* Still usable, now at path. */
+	CHECK_INT(put(st, store_run_begin(st, "import", NULL, &eb), "t", "[{\"name\":\"c\"}]", &res), 0);
+	CHECK_INT(count(st, "SELECT count(*) FROM tools"), 3);
+	store_free(st);
+
+	/* Published in WAL mode: the header's read and write versions are 2. */
+	f = fopen(path, "rb");
+	CHECK(f && fread(hdr, 1, sizeof(hdr), f) == sizeof(hdr));
+	if (f)
+		fclose(f);
+	CHECK_INT(hdr[18], 2);
+	CHECK_INT(hdr[19], 2);
+	st = store_open(path, STORE_READONLY, &eb);
+	CHECK(st != NULL);
+	if (st)
+		CHECK_INT(count(st, "SELECT count(*) FROM tools"), 3);
+	store_free(st);
+
+	/* An existing catalog is opened, not rebuilt. */
+	CHECK(store_build(path, &there, &eb) == NULL);
+	CHECK(there);
+
+	/* Abandoned: no catalog, no build file. */
+	unlink(path);
+	st = store_build(path, &there, &eb);
+	CHECK(st != NULL);
+	CHECK_INT(put(st, store_run_begin(st, "import", NULL, &eb), "s", "[{\"name\":\"a\"}]", &res), 0);
+	store_free(st);
+	CHECK(!exists(path));
+	CHECK(!exists(mine));
+
+	/* Someone else made path meanwhile: theirs is kept. */
+	st = store_build(path, &there, &eb);
+	CHECK(st != NULL);
+	touch(path);
+	CHECK_INT(store_publish(st, &eb), -1);
+	CHECK(strstr(eb.msg, "appeared meanwhile") != NULL);
+	store_free(st);
+	CHECK(!exists(mine));
+	f = fopen(path, "r");
+	CHECK(f && fgets(hdr, sizeof(hdr), f) &&
+	      strcmp(hdr, "not a catalog\n") == 0);
+	if (f)
+		fclose(f);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	rmdir(path);
+	rmdir(dir);
 }

@@ -1,0 +1,83 @@
+#!/bin/sh
+# import into a catalog that does not exist yet: it is built privately and
+# appears at its path only complete.  A killed build leaves no catalog, and
+# the next import clears its leftovers.
+. "$ROOT/tests/cli/lib.sh"
+M="$MCPRISK"
+C="$T_DIR/corpus"
+python3 "$ROOT/bench/gen_corpus.py" "$C" 3000 20 >/dev/null
+N=60000
+
+# Kill an import once its build file has grown.
+"$M" -q --db "$T_DIR/k.db" import "$C" 2>/dev/null &
+pid=$!
+i=0
+while [ $i -lt 200 ]; do
+	sz=$(stat -c %s "$T_DIR/k.db.build-$pid" 2>/dev/null || echo 0)
+	[ "$sz" -gt 4000000 ] && break
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+t_eq "the build file grew before the kill" "$([ "$sz" -gt 4000000 ] && echo yes)" yes
+t_eq "a killed build leaves no catalog" "$([ -e "$T_DIR/k.db" ] && echo there || echo none)" none
+t_ok "the next import builds it" "$M" --db "$T_DIR/k.db" import "$C"
+t_eq "and clears the dead build's file" "$(ls "$T_DIR" | grep -c 'k\.db\.build-')" 0
+t_eq "every tool is in" "$(sqlite3 "$T_DIR/k.db" 'SELECT count(*) FROM tools')" "$N"
+t_eq "the catalog is whole" "$(sqlite3 "$T_DIR/k.db" 'PRAGMA integrity_check')" ok
+t_eq "and in WAL mode" "$(sqlite3 "$T_DIR/k.db" 'PRAGMA journal_mode')" wal
+t_ok "an import into it now writes in place" "$M" --db "$T_DIR/k.db" import "$C"
+t_grep "and finds nothing new" "3000 servers ok \(0 new, 3000 unchanged\)" "$T_DIR/err"
+
+# Whenever a reader finds the file, it holds every tool.
+"$M" -q --db "$T_DIR/w.db" import "$C" 2>/dev/null &
+pid=$!
+seen=""
+i=0
+while kill -0 $pid 2>/dev/null && [ $i -lt 1200 ]; do
+	if [ -e "$T_DIR/w.db" ]; then
+		seen="$seen $(sqlite3 "$T_DIR/w.db" 'SELECT count(*) FROM tools' 2>&1)"
+	fi
+	sleep 0.05
+	i=$((i + 1))
+done
+wait $pid
+t_eq "the import succeeded" "$?" 0
+seen="$seen $(sqlite3 "$T_DIR/w.db" 'SELECT count(*) FROM tools')"
+t_eq "readers only ever saw the whole catalog" \
+	"$(echo $seen | tr ' ' '\n' | sort -u)" "$N"
+
+# Bad files do not stop the others: the good ones are published.
+mkdir "$T_DIR/mixed"
+cp "$C/server-000000.json" "$C/server-000001.json" "$T_DIR/mixed/"
+printf '{"tools":[{"name":' >"$T_DIR/mixed/broken.json"
+t_fail "a folder with a broken file" 3 "$M" --db "$T_DIR/p.db" import "$T_DIR/mixed"
+t_grep "names the broken file" "broken.json" "$T_DIR/err"
+t_eq "the good servers are published" "$(sqlite3 "$T_DIR/p.db" 'SELECT count(*) FROM servers')" 2
+
+# A disk that fills up mid-build: a clear error, no catalog, no leftovers.
+MNT="$T_DIR/mnt"
+mkdir -p "$MNT"
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=4m tmpfs "$MNT" 2>/dev/null; then
+	umnt() { umount "$MNT" 2>/dev/null || true; }
+	T_CLEANUP="umnt ${T_CLEANUP:-}"
+	t_fail "disk full: the import fails" 3 "$M" --db "$MNT/f.db" import "$C"
+	t_grep "disk full: says so" "full" "$T_DIR/err"
+	t_grep "disk full: nothing was published" "nothing was published" "$T_DIR/err"
+	t_eq "disk full: no catalog and no build file" "$(ls -A "$MNT" | wc -l)" 0
+	t_ok "disk full: a small import still fits" "$M" --db "$MNT/f.db" import "$T_DIR/mixed/server-000000.json"
+	umount "$MNT"
+else
+	echo "disk full: skipped (mounting a tmpfs needs root)"
+fi
+
+# A catalog folder that cannot be written: a clear error, nothing made.
+mkdir "$T_DIR/ro"
+chmod 555 "$T_DIR/ro"
+if [ "$(id -u)" -ne 0 ]; then
+	t_fail "an unwritable folder" 3 "$M" --db "$T_DIR/ro/c.db" import "$T_DIR/mixed/server-000000.json"
+	t_grep "says why" "cannot open database" "$T_DIR/err"
+fi
+chmod 755 "$T_DIR/ro"
+t_done
