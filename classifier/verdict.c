@@ -10,6 +10,7 @@
 
 #include "classifier/verdict.h"
 #include "util/buf.h"
+#include "util/jalloc.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -253,7 +254,7 @@ verdict_to_text(const struct verdict *v)
 		json_t *j = verdict_to_json(v);
 
 		buf_release(&b);
-		out = json_dumps(j, JSON_COMPACT);
+		out = json_text(j, JSON_COMPACT);
 		json_decref(j);
 		return out;
 	}

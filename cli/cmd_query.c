@@ -14,6 +14,7 @@
 #include "report/grade.h"
 #include "report/recommend.h"
 #include "util/buf.h"
+#include "util/jalloc.h"
 #include "util/json.h"
 #include "util/parse.h"
 #include "util/term.h"
@@ -475,8 +476,8 @@ cmd_changes(int argc, char **argv, struct app *app)
 		else if (nc)
 			buf_printf(&d, "%s/%s; ", nc, nrisk);
 		json_array_foreach(json_object_get(row, "fields"), k, f) {
-			char *o = json_dumps(json_object_get(f, "old"), JSON_ENCODE_ANY);
-			char *n = json_dumps(json_object_get(f, "new"), JSON_ENCODE_ANY);
+			char *o = json_text(json_object_get(f, "old"), JSON_ENCODE_ANY);
+			char *n = json_text(json_object_get(f, "new"), JSON_ENCODE_ANY);
 
 			if (o && n && json_object_get(f, "old") && json_object_get(f, "new"))
 				buf_printf(&d, "%s %s -> %s; ", json_get_str(f, "field"), o, n);

@@ -18,6 +18,7 @@
 #include "util/buf.h"
 #include "util/fileio.h"
 #include "util/hash.h"
+#include "util/jalloc.h"
 #include "util/json.h"
 #include "util/term.h"
 #include "util/xalloc.h"
@@ -754,6 +755,7 @@ writer_stop(struct ingest *ing)
 #define PIPE_MAX_WORKERS 8
 
 struct slot {
+	struct jarena *arena; /* the jansson trees of m and its verdicts */
 	bool ready;
 	bool skip;          /* the catalog already holds these bytes */
 	bool failed;
@@ -783,6 +785,7 @@ prepare(struct pipe *p, struct store *ro, struct classifier *c,
 {
 	const char *rv = rules_version(p->ing->rules);
 	struct buf kb = BUF_INIT(MANIFEST_MAX_BYTES + 4096);
+	struct jarena *prev;
 
 	if (file_read_capped(p->paths[i], MANIFEST_MAX_BYTES, body, &sl->eb) <
 	    0) {
@@ -799,21 +802,32 @@ prepare(struct pipe *p, struct store *ro, struct classifier *c,
 		sl->skip = true;
 		return;
 	}
+	/* Parsing builds a jansson node per value and classifying makes
+	   more; in the slot's arena that costs a pointer bump each, and
+	   slot_clear() drops them all at once. */
+	prev = jarena_use(sl->arena);
 	if (manifest_parse(body->data, body->len, &sl->m, &sl->eb) < 0) {
+		jarena_use(prev);
 		errbuf_prefix(&sl->eb, "%s", p->paths[i]);
 		sl->failed = true;
 		return;
 	}
 	sl->verdicts = xcalloc(sl->m.ntools + 1, sizeof(*sl->verdicts));
 	classify_new(c, ro, rv, &sl->m, sl->verdicts);
+	jarena_use(prev);
 }
 
 static void
 slot_clear(struct slot *sl)
 {
+	struct jarena *a = sl->arena;
+
 	rows_free(sl->verdicts, sl->m.ntools);
 	manifest_release(&sl->m);
+	if (a)
+		jarena_reset(a);
 	memset(sl, 0, sizeof(*sl));
+	sl->arena = a;
 }
 
 static void *
@@ -883,6 +897,8 @@ ingest_files(struct ingest *ing, char *const *paths,
 	p.names = fallback_names;
 	p.n = n;
 	p.slots = xcalloc(PIPE_WINDOW, sizeof(*p.slots));
+	for (i = 0; i < PIPE_WINDOW; i++)
+		p.slots[i].arena = jarena_new();
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
 	/* Workers open their own read-only connections: make sure the file
@@ -946,8 +962,10 @@ ingest_files(struct ingest *ing, char *const *paths,
 	pthread_mutex_unlock(&p.mu);
 	for (w = 0; w < nworkers; w++)
 		pthread_join(tids[w], NULL);
-	for (i = 0; i < PIPE_WINDOW; i++)
+	for (i = 0; i < PIPE_WINDOW; i++) {
 		slot_clear(&p.slots[i]);
+		jarena_free(p.slots[i].arena);
+	}
 	pthread_mutex_destroy(&p.mu);
 	pthread_cond_destroy(&p.cv);
 	free(p.slots);

@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "crawler/stdio.h"
 #include "db/store.h"
+#include "util/jalloc.h"
 #include "util/version.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -190,6 +191,8 @@ main(int argc, char **argv)
 	int nrest = 0, i, ret = EXIT_USAGE;
 	bool dashdash = false;
 
+	/* Before jansson allocates anything. */
+	jalloc_install();
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int r;

@@ -17,6 +17,7 @@
 #include "crawler/http.h"
 #include "crawler/session.h"
 #include "crawler/stdio.h"
+#include "util/jalloc.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -113,7 +114,7 @@ stdio_flush(struct job *j)
 	json_t *m;
 
 	while ((m = session_next(j->s))) {
-		char *text = json_dumps(m, JSON_COMPACT);
+		char *text = json_text(m, JSON_COMPACT);
 
 		if (text) {
 			stdio_send(j->proc, text, strlen(text));

@@ -17,6 +17,7 @@
 #include "crawler/sse.h"
 #include "util/addr.h"
 #include "util/buf.h"
+#include "util/jalloc.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -479,7 +480,7 @@ req_new(struct http_conn *c, enum kind kind, const char *url,
 		const json_t *id = json_object_get(msg, "id");
 		const char *m = jsonrpc_method(msg);
 
-		r->body = json_dumps(msg, JSON_COMPACT);
+		r->body = json_text(msg, JSON_COMPACT);
 		if (m && json_is_integer(id))
 			r->msg_id = json_integer_value(id);
 		r->is_init = m && strcmp(m, "initialize") == 0;

@@ -11,6 +11,7 @@
 
 #include "db/store.h"
 #include "util/buf.h"
+#include "util/jalloc.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -363,7 +364,7 @@ tool_text_encoded(struct store *st, const char *name, const char *server,
 
 	if (!(j = store_tool(st, name, server, rules_version, eb)))
 		return -1;
-	if (!(s = json_dumps(j, TOOL_TEXT_FLAGS))) {
+	if (!(s = json_text(j, TOOL_TEXT_FLAGS))) {
 		errbuf_set(eb, "cannot encode tool '%s'", name);
 		goto out;
 	}

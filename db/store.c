@@ -18,6 +18,7 @@
 #include "db/store.h"
 #include "util/buf.h"
 #include "util/fileio.h"
+#include "util/jalloc.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -893,7 +894,7 @@ diff_fields(struct store *st, const char *old_hash, const json_t *new_def)
 		}
 		json_decref(keys);
 	}
-	out = json_dumps(fields, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	out = json_text(fields, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(fields);
 	json_decref(old_def);
 	return out;

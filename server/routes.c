@@ -20,6 +20,7 @@
 #include "server/decode.h"
 #include "server/service.h"
 #include "util/buf.h"
+#include "util/jalloc.h"
 #include "util/json.h"
 #include "util/parse.h"
 #include "util/xalloc.h"
@@ -66,7 +67,7 @@ reply_error(struct reply *out, int status, const char *fmt, ...)
 	   is valid and fall back to a fixed text. */
 	if (!j)
 		j = json_pack("{s:s}", "error", "invalid request");
-	s = json_dumps(j, JSON_COMPACT);
+	s = json_text(j, JSON_COMPACT);
 	json_decref(j);
 	free(out->body);
 	out->len = strlen(s);
@@ -81,7 +82,7 @@ reply_error(struct reply *out, int status, const char *fmt, ...)
 static void
 reply_json(struct reply *out, json_t *j, size_t flags)
 {
-	char *s = json_dumps(j, flags);
+	char *s = json_text(j, flags);
 
 	json_decref(j);
 	if (!s) {
