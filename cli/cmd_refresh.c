@@ -368,7 +368,7 @@ cmd_refresh(int argc, char **argv, struct app *app)
 		cli_error("%s", eb.msg);
 		goto out;
 	}
-	if (!(st = app_store(app, false)))
+	if (!(st = app_store_build(app)))
 		goto out;
 	rf.app = app;
 	rf.ing = ingest_new(app, "refresh");
@@ -423,7 +423,8 @@ cmd_refresh(int argc, char **argv, struct app *app)
 	rf.errors += ingest_collect(rf.ing, true, report_write_error, &rf);
 	if (rf.tty && rf.last_done)
 		fputc('\n', stderr);
-	if (ingest_finish(rf.ing, rf.errors ? "partial" : "ok") < 0)
+	if (ingest_finish(rf.ing, rf.errors ? "partial" : "ok") < 0 ||
+	    app_store_publish(app) < 0)
 		goto out;
 	if (!app->quiet)
 		fprintf(stderr, "refresh: %zu servers in %.1f s\n", l.n,
