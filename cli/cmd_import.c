@@ -1,8 +1,9 @@
 /*
  * mcprisk import: load saved manifests (files or folders of *.json) into
  * the catalog without crawling.  Each file is read, validated and written
- * in its own transaction, so a bad file changes nothing and the others
- * still go in.
+ * atomically, so a bad file changes nothing and the others still go in.
+ * A catalog that does not exist yet is built privately and published when
+ * the import is done (store_build).
  */
 #include <dirent.h>
 #include <getopt.h>
