@@ -176,7 +176,6 @@ ingest_manifest_targets(struct refresh *rf, const struct target_list *l)
 		const struct target *t = &l->v[i];
 		struct errbuf eb = ERRBUF_INIT;
 		char key[SHA256_HEX_LEN + 1];
-		struct buf kb = BUF_INIT(MANIFEST_MAX_BYTES + 4096);
 
 		if (t->transport != TRANSPORT_MANIFEST)
 			continue;
@@ -186,11 +185,7 @@ ingest_manifest_targets(struct refresh *rf, const struct target_list *l)
 			rf->errors++;
 			continue;
 		}
-		buf_append(&kb, body.data, body.len);
-		buf_putc(&kb, '\0');
-		buf_puts(&kb, t->name);
-		sha256_hex(kb.data, kb.len, key);
-		buf_release(&kb);
+		ingest_source_key(body.data, body.len, t->name, key);
 		if (ingest_file(rf->ing, t->path, body.data, body.len, t->name,
 				key, &eb) < 0) {
 			cli_error("%s", eb.msg);

@@ -784,7 +784,6 @@ prepare(struct pipe *p, struct store *ro, struct classifier *c,
 	struct buf *body, struct slot *sl, size_t i)
 {
 	const char *rv = rules_version(p->ing->rules);
-	struct buf kb = BUF_INIT(MANIFEST_MAX_BYTES + 4096);
 	struct jarena *prev;
 
 	if (file_read_capped(p->paths[i], MANIFEST_MAX_BYTES, body, &sl->eb) <
@@ -792,12 +791,7 @@ prepare(struct pipe *p, struct store *ro, struct classifier *c,
 		sl->failed = true;
 		return;
 	}
-	/* The same bytes named the same way are the same manifest. */
-	buf_append(&kb, body->data, body->len);
-	buf_putc(&kb, '\0');
-	buf_puts(&kb, p->names[i]);
-	sha256_hex(kb.data, kb.len, sl->key);
-	buf_release(&kb);
+	ingest_source_key(body->data, body->len, p->names[i], sl->key);
 	if (ro && store_has_source(ro, sl->key)) {
 		sl->skip = true;
 		return;
@@ -815,6 +809,16 @@ prepare(struct pipe *p, struct store *ro, struct classifier *c,
 	sl->verdicts = xcalloc(sl->m.ntools + 1, sizeof(*sl->verdicts));
 	classify_new(c, ro, rv, &sl->m, sl->verdicts);
 	jarena_use(prev);
+}
+
+void
+ingest_source_key(const char *body, size_t len, const char *name,
+		  char key[SHA256_HEX_LEN + 1])
+{
+	const void *part[] = { body, "", name };
+	size_t n[] = { len, 1, strlen(name) };
+
+	sha256_hex_parts(part, n, 3, key);
 }
 
 static void

@@ -12,12 +12,21 @@
 #include "cli/cli.h"
 #include "crawler/manifest.h"
 #include "db/store.h"
+#include "util/hash.h"
 
 struct ingest;
 
 /* Start ingesting for a run of kind ("import", "refresh"). */
 struct ingest *ingest_new(struct app *app, const char *kind);
 void ingest_free(struct ingest *ing);
+
+/*
+ * The key of a saved manifest: the SHA-256 of its bytes, a NUL and the
+ * name it is imported under.  The same bytes named the same way are the
+ * same manifest.
+ */
+void ingest_source_key(const char *body, size_t len, const char *name,
+		       char key[SHA256_HEX_LEN + 1]);
 
 /*
  * A saved manifest's bytes.  key identifies the bytes and their naming;

@@ -151,6 +151,9 @@ manifest_fill(struct manifest *m, json_t *tools, const char *path,
 {
 	struct manifest_tool **sorted = NULL;
 	struct buf ids = BUF_INIT((size_t)MANIFEST_MAX_TOOLS * 200);
+	/* Each definition is encoded here, then copied out at its size: one
+	   allocation per tool instead of a buffer grown from empty. */
+	struct buf canon = BUF_INIT(MANIFEST_MAX_TOOL_BYTES);
 	size_t i, j, n;
 	int ret = -1;
 
@@ -185,21 +188,21 @@ manifest_fill(struct manifest *m, json_t *tools, const char *path,
 						v);
 		}
 		m->ntools = i + 1;
-		mt->canonical = json_canonical(mt->definition);
-		if (!mt->canonical) {
-			errbuf_set(eb, "%s[%zu]: cannot encode definition",
-				   path, i);
+		buf_reset(&canon);
+		if (json_canonical_buf(&canon, mt->definition) < 0) {
+			if (canon.toobig)
+				errbuf_set(eb,
+					   "%s[%zu]: definition of '%s' is "
+					   "more than the limit of %zu bytes",
+					   path, i, mt->name,
+					   MANIFEST_MAX_TOOL_BYTES);
+			else
+				errbuf_set(eb, "%s[%zu]: cannot encode "
+					   "definition", path, i);
 			goto out;
 		}
-		mt->canonical_len = strlen(mt->canonical);
-		if (mt->canonical_len > MANIFEST_MAX_TOOL_BYTES) {
-			errbuf_set(eb,
-				   "%s[%zu]: definition of '%s' is %zu bytes, "
-				   "more than the limit of %zu",
-				   path, i, mt->name, mt->canonical_len,
-				   MANIFEST_MAX_TOOL_BYTES);
-			goto out;
-		}
+		mt->canonical_len = canon.len;
+		mt->canonical = xstrndup(canon.data, canon.len);
 		sha256_hex(mt->canonical, mt->canonical_len, mt->hash);
 	}
 	m->ntools = n;
@@ -224,6 +227,7 @@ manifest_fill(struct manifest *m, json_t *tools, const char *path,
 out:
 	free(sorted);
 	buf_release(&ids);
+	buf_release(&canon);
 	return ret;
 }
 

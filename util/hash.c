@@ -8,23 +8,55 @@
 #include "util/hash.h"
 #include "util/banned.h"
 
-void
-sha256_hex(const void *data, size_t len, char out[SHA256_HEX_LEN + 1])
+static void
+broken(void)
+{
+	/* Only possible if libcrypto itself is broken. */
+	fprintf(stderr, "mcprisk: SHA-256 unavailable in libcrypto\n");
+	abort();
+}
+
+static void
+to_hex(const unsigned char md[32], char out[SHA256_HEX_LEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
 	unsigned int i;
 
-	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) ||
-	    mdlen != 32) {
-		/* Only possible if libcrypto itself is broken. */
-		fprintf(stderr, "mcprisk: SHA-256 unavailable in libcrypto\n");
-		abort();
-	}
-	for (i = 0; i < mdlen; i++) {
+	for (i = 0; i < 32; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
-	out[2 * mdlen] = '\0';
+	out[SHA256_HEX_LEN] = '\0';
+}
+
+void
+sha256_hex(const void *data, size_t len, char out[SHA256_HEX_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) ||
+	    mdlen != 32)
+		broken();
+	to_hex(md, out);
+}
+
+void
+sha256_hex_parts(const void *const *part, const size_t *len, size_t n,
+		 char out[SHA256_HEX_LEN + 1])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	size_t i;
+
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+		broken();
+	for (i = 0; i < n; i++)
+		if (!EVP_DigestUpdate(ctx, part[i], len[i]))
+			broken();
+	if (!EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen != 32)
+		broken();
+	EVP_MD_CTX_free(ctx);
+	to_hex(md, out);
 }

@@ -69,6 +69,21 @@ TEST(sha256_known_answer)
 	CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+TEST(sha256_parts_hash_as_one_buffer)
+{
+	const char whole[] = "{\"tools\":[]}\0server-a";
+	const void *part[] = { "{\"tools\":[]}", "", "server-a" };
+	size_t len[] = { 12, 1, 8 };
+	char a[SHA256_HEX_LEN + 1], b[SHA256_HEX_LEN + 1];
+
+	sha256_hex(whole, sizeof(whole) - 1, a);
+	sha256_hex_parts(part, len, 3, b);
+	CHECK_STR(a, b);
+	/* No parts at all: the digest of nothing. */
+	sha256_hex_parts(NULL, NULL, 0, b);
+	CHECK_STR(b, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
 TEST(utf8_rejects_overlong_and_surrogates)
 {
 	CHECK(utf8_valid("h\xc3\xa9llo", 6));
