@@ -57,6 +57,10 @@ app_store_build(struct app *app)
 		return NULL;
 	}
 	set_clock(app->store);
+	/* Stopped by a signal, the build would wait for the next one to
+	   clear it; it may be gigabytes. */
+	cli_remove_on_signal(store_path(app->store));
+	cli_stop_servers_on_signal();
 	return app->store;
 }
 
@@ -69,6 +73,7 @@ app_store_publish(struct app *app)
 		cli_error("%s", eb.msg);
 		return -1;
 	}
+	cli_remove_on_signal(NULL);
 	return 0;
 }
 

@@ -50,12 +50,16 @@ typedef int (*cmd_fn)(int argc, char **argv, struct app *app);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * For commands that start servers (refresh, fetch): on SIGINT, SIGTERM or
- * SIGHUP kill every running server's process group, then die of the
- * signal as before.  What was committed stays; the open batch is lost
- * exactly as after a crash, and the next refresh redoes it.
+ * For commands that start servers (refresh, fetch) or build a new catalog
+ * (import, a first refresh): on SIGINT, SIGTERM or SIGHUP kill every
+ * running server's process group and remove the unpublished build, then
+ * die of the signal as before.  What was committed stays; the open batch
+ * is lost exactly as after a crash, and the next refresh redoes it.
  */
 void cli_stop_servers_on_signal(void);
+/* Have that handler also remove path (a new catalog's private build);
+   NULL forgets it. */
+void cli_remove_on_signal(const char *path);
 
 /* Print a usage line for a command to stderr and return EXIT_USAGE. */
 int cli_usage(const char *synopsis);

@@ -46,12 +46,28 @@ cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* The private build of a new catalog, removed if a signal stops us. */
+static char build_file[4096];
+static volatile sig_atomic_t have_build_file;
+
 static void
 on_stop_signal(int sig)
 {
 	stdio_kill_all();
+	if (have_build_file)
+		unlink(build_file);
 	signal(sig, SIG_DFL);
 	raise(sig);
+}
+
+void
+cli_remove_on_signal(const char *path)
+{
+	have_build_file = 0;
+	if (!path || strlen(path) >= sizeof(build_file))
+		return;
+	memcpy(build_file, path, strlen(path) + 1);
+	have_build_file = 1;
 }
 
 void

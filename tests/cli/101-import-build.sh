@@ -30,6 +30,23 @@ t_eq "and in WAL mode" "$(sqlite3 "$T_DIR/k.db" 'PRAGMA journal_mode')" wal
 t_ok "an import into it now writes in place" "$M" --db "$T_DIR/k.db" import "$C"
 t_grep "and finds nothing new" "3000 servers ok \(0 new, 3000 unchanged\)" "$T_DIR/err"
 
+# Stopped by SIGINT or SIGTERM, a build removes its own file at once.
+for sig in INT TERM; do
+	"$M" -q --db "$T_DIR/s.db" import "$C" 2>/dev/null &
+	pid=$!
+	i=0
+	while [ $i -lt 200 ]; do
+		sz=$(stat -c %s "$T_DIR/s.db.build-$pid" 2>/dev/null || echo 0)
+		[ "$sz" -gt 4000000 ] && break
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill -$sig $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	t_eq "SIG$sig: no catalog and no build file" \
+		"$(ls "$T_DIR" | grep -c '^s\.db')" 0
+done
+
 # Whenever a reader finds the file, it holds every tool.
 "$M" -q --db "$T_DIR/w.db" import "$C" 2>/dev/null &
 pid=$!
