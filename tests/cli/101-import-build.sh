@@ -8,19 +8,26 @@ C="$T_DIR/corpus"
 python3 "$ROOT/bench/gen_corpus.py" "$C" 3000 20 >/dev/null
 N=60000
 
-# Kill an import once its build file has grown.
-"$M" -q --db "$T_DIR/k.db" import "$C" 2>/dev/null &
-pid=$!
-i=0
-while [ $i -lt 200 ]; do
-	sz=$(stat -c %s "$T_DIR/k.db.build-$pid" 2>/dev/null || echo 0)
-	[ "$sz" -gt 4000000 ] && break
-	sleep 0.05
-	i=$((i + 1))
-done
-kill -9 $pid 2>/dev/null
-wait $pid 2>/dev/null
-t_eq "the build file grew before the kill" "$([ "$sz" -gt 4000000 ] && echo yes)" yes
+# Start importing the corpus into a new catalog DB and stop it with signal
+# SIG once its build file has grown (bounded: 10 s); grown= says whether
+# it had.
+stop_build() { # DB SIG
+	"$M" -q --db "$1" import "$C" 2>/dev/null &
+	pid=$!
+	i=0
+	grown=no
+	while [ $i -lt 200 ]; do
+		sz=$(stat -c %s "$1.build-$pid" 2>/dev/null || echo 0)
+		[ "$sz" -gt 4000000 ] && grown=yes && break
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill -"$2" $pid 2>/dev/null
+	wait $pid 2>/dev/null
+}
+
+stop_build "$T_DIR/k.db" KILL
+t_eq "the build file grew before the kill" "$grown" yes
 t_eq "a killed build leaves no catalog" "$([ -e "$T_DIR/k.db" ] && echo there || echo none)" none
 t_ok "the next import builds it" "$M" --db "$T_DIR/k.db" import "$C"
 t_eq "and clears the dead build's file" "$(ls "$T_DIR" | grep -c 'k\.db\.build-')" 0
@@ -32,17 +39,8 @@ t_grep "and finds nothing new" "3000 servers ok \(0 new, 3000 unchanged\)" "$T_D
 
 # Stopped by SIGINT or SIGTERM, a build removes its own file at once.
 for sig in INT TERM; do
-	"$M" -q --db "$T_DIR/s.db" import "$C" 2>/dev/null &
-	pid=$!
-	i=0
-	while [ $i -lt 200 ]; do
-		sz=$(stat -c %s "$T_DIR/s.db.build-$pid" 2>/dev/null || echo 0)
-		[ "$sz" -gt 4000000 ] && break
-		sleep 0.05
-		i=$((i + 1))
-	done
-	kill -$sig $pid 2>/dev/null
-	wait $pid 2>/dev/null
+	stop_build "$T_DIR/s.db" $sig
+	t_eq "SIG$sig: the build file grew first" "$grown" yes
 	t_eq "SIG$sig: no catalog and no build file" \
 		"$(ls "$T_DIR" | grep -c '^s\.db')" 0
 done
