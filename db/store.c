@@ -573,6 +573,7 @@ store_build(const char *path, bool *exists, struct errbuf *eb)
 	st->path = xasprintf("%s.build-%ld", path, (long)getpid());
 	remove_build(st);
 	if (connect_db(st, STORE_CREATE, eb) < 0) {
+		errbuf_prefix(eb, "cannot build a new catalog at '%s'", path);
 		store_free(st);
 		return NULL;
 	}
