@@ -560,7 +560,9 @@ store_build(const char *path, bool *exists, struct errbuf *eb)
 	struct stat sb;
 
 	*exists = false;
-	if (stat(path, &sb) == 0 || errno != ENOENT) {
+	/* lstat: a dangling symlink is a catalog path someone set up, and a
+	   rename would not replace it. */
+	if (lstat(path, &sb) == 0 || errno != ENOENT) {
 		*exists = true;
 		return NULL;
 	}

@@ -369,9 +369,19 @@ TEST(build_appears_only_when_published)
 		CHECK_INT(count(st, "SELECT count(*) FROM tools"), 3);
 	store_free(st);
 
-	/* An existing catalog is opened, not rebuilt. */
+	/* An existing catalog is opened, not rebuilt; so is a dangling
+	   symlink, which a rename would not replace. */
 	CHECK(store_build(path, &there, &eb) == NULL);
 	CHECK(there);
+	{
+		char link_path[160];
+
+		snprintf(link_path, sizeof(link_path), "%s/sub/link.db", dir);
+		CHECK_INT(symlink("nowhere.db", link_path), 0);
+		CHECK(store_build(link_path, &there, &eb) == NULL);
+		CHECK(there);
+		unlink(link_path);
+	}
 
 	/* Abandoned: no catalog, no build file. */
 	unlink(path);
