@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -221,13 +222,78 @@ ingest_manifest(struct ingest *ing, const struct server_info *info,
 }
 
 /*
+ * The definitions a worker building a new catalog has classified, by a
+ * 32-bit fingerprint of their hash, so that one shared by many servers is
+ * classified once.  It only saves work: a definition skipped because its
+ * fingerprint collided, or first written from another worker's file
+ * without a verdict, is classified by the pending pass at the end.
+ */
+struct seen {
+	uint32_t *slot; /* open addressing; 0 is empty */
+	size_t cap;     /* a power of two, or 0 */
+	size_t n;
+};
+
+/* The first eight hex digits of a definition hash, never 0. */
+static uint32_t
+fingerprint(const char *hex)
+{
+	uint32_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		char ch = hex[i];
+
+		v = v << 4 | (uint32_t)(ch <= '9' ? ch - '0' : ch - 'a' + 10);
+	}
+	return v ? v : 1;
+}
+
+static void
+seen_put(uint32_t *slot, size_t cap, uint32_t fp)
+{
+	size_t i = fp & (cap - 1);
+
+	while (slot[i] && slot[i] != fp)
+		i = (i + 1) & (cap - 1);
+	slot[i] = fp;
+}
+
+/* Add fp; false when it was there already. */
+static bool
+seen_add(struct seen *s, uint32_t fp)
+{
+	size_t i;
+
+	if (2 * (s->n + 1) > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : (size_t)1 << 16;
+		uint32_t *slot = xcalloc(cap, sizeof(*slot));
+
+		for (i = 0; i < s->cap; i++)
+			if (s->slot[i])
+				seen_put(slot, cap, s->slot[i]);
+		free(s->slot);
+		s->slot = slot;
+		s->cap = cap;
+	}
+	for (i = fp & (s->cap - 1); s->slot[i]; i = (i + 1) & (s->cap - 1))
+		if (s->slot[i] == fp)
+			return false;
+	s->slot[i] = fp;
+	s->n++;
+	return true;
+}
+
+/*
  * Verdicts for the tools of m whose definition has none under the rule
  * set yet (rows[i].json stays NULL for the others, and for a tool the
- * classifier refused: the pass at the end reports it).  st may be NULL.
+ * classifier refused: the pass at the end reports it).  st may be NULL;
+ * seen, when given, skips definitions classified already in this run.
  */
 static void
-classify_new(struct classifier *c, struct store *st, const char *rv,
-	     const struct manifest *m, struct verdict_row *rows)
+classify_new(struct classifier *c, struct store *st, struct seen *seen,
+	     const char *rv, const struct manifest *m,
+	     struct verdict_row *rows)
 {
 	struct errbuf eb = ERRBUF_INIT;
 	size_t t;
@@ -236,6 +302,8 @@ classify_new(struct classifier *c, struct store *st, const char *rv,
 		struct verdict v;
 
 		if (st && store_has_verdict(st, m->tools[t].hash, rv))
+			continue;
+		if (seen && !seen_add(seen, fingerprint(m->tools[t].hash)))
 			continue;
 		if (classify_tool(c, m->tools[t].definition, &v, &eb) < 0) {
 			errbuf_clear(&eb);
@@ -449,7 +517,7 @@ write_item(struct ingest *ing, struct write_item *it, struct errbuf *eb)
 	/* Classified here, from the parsed definitions, rather than by the
 	   pass at the end, which would parse them again from the store. */
 	rows = xcalloc(it->m.ntools + 1, sizeof(*rows));
-	classify_new(ing->writer->c, ing->st, rv, &it->m, rows);
+	classify_new(ing->writer->c, ing->st, NULL, rv, &it->m, rows);
 	pv.rules_version = rv;
 	pv.rows = rows;
 	ret = put_manifest(ing, &info, &it->m, &pv, eb);
@@ -780,8 +848,8 @@ struct pipe {
 
 /* Read, identify, and unless unchanged parse and classify file i. */
 static void
-prepare(struct pipe *p, struct store *ro, struct classifier *c,
-	struct buf *body, struct slot *sl, size_t i)
+prepare(struct pipe *p, struct store *ro, struct seen *seen,
+	struct classifier *c, struct buf *body, struct slot *sl, size_t i)
 {
 	const char *rv = rules_version(p->ing->rules);
 	struct jarena *prev;
@@ -807,7 +875,7 @@ prepare(struct pipe *p, struct store *ro, struct classifier *c,
 		return;
 	}
 	sl->verdicts = xcalloc(sl->m.ntools + 1, sizeof(*sl->verdicts));
-	classify_new(c, ro, rv, &sl->m, sl->verdicts);
+	classify_new(c, ro, seen, rv, &sl->m, sl->verdicts);
 	jarena_use(prev);
 }
 
@@ -846,6 +914,7 @@ worker(void *arg)
 						STORE_READONLY, &eb);
 	struct classifier *c = classifier_new(p->ing->rules);
 	struct buf body = BUF_INIT(MANIFEST_MAX_BYTES);
+	struct seen seen = { 0 };
 
 	for (;;) {
 		struct slot *sl;
@@ -867,13 +936,14 @@ worker(void *arg)
 		   memory freed by the thread that allocated it does not
 		   contend for another thread's malloc arena. */
 		slot_clear(sl);
-		prepare(p, ro, c, &body, sl, i);
+		prepare(p, ro, ro ? NULL : &seen, c, &body, sl, i);
 		pthread_mutex_lock(&p->mu);
 		sl->ready = true;
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
 	}
 	buf_release(&body);
+	free(seen.slot);
 	classifier_free(c);
 	store_free(ro);
 	return NULL;
@@ -925,7 +995,7 @@ ingest_files(struct ingest *ing, char *const *paths,
 				struct buf body = BUF_INIT(MANIFEST_MAX_BYTES);
 
 				slot_clear(sl);
-				prepare(&p, ing->st, c, &body, sl, i);
+				prepare(&p, ing->st, NULL, c, &body, sl, i);
 				buf_release(&body);
 				classifier_free(c);
 			}

@@ -34,6 +34,8 @@ t_eq "and clears the dead build's file" "$(ls "$T_DIR" | grep -c 'k\.db\.build-'
 t_eq "every tool is in" "$(sqlite3 "$T_DIR/k.db" 'SELECT count(*) FROM tools')" "$N"
 t_eq "the catalog is whole" "$(sqlite3 "$T_DIR/k.db" 'PRAGMA integrity_check')" ok
 t_eq "and in WAL mode" "$(sqlite3 "$T_DIR/k.db" 'PRAGMA journal_mode')" wal
+t_eq "every definition, shared by servers or not, has its verdict" \
+	"$(sqlite3 "$T_DIR/k.db" 'SELECT count(*) FROM definitions d WHERE NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.def_id = d.id)')" 0
 t_ok "an import into it now writes in place" "$M" --db "$T_DIR/k.db" import "$C"
 t_grep "and finds nothing new" "3000 servers ok \(0 new, 3000 unchanged\)" "$T_DIR/err"
 
