@@ -222,9 +222,9 @@ ingest_manifest(struct ingest *ing, const struct server_info *info,
 }
 
 /*
- * The definitions a worker building a new catalog has classified, by a
- * 32-bit fingerprint of their hash, so that one shared by many servers is
- * classified once.  It only saves work: a definition skipped because its
+ * The definitions a worker with no catalog to ask (a new one being built)
+ * has classified, by a 32-bit fingerprint of their hash, so that one
+ * shared by many servers is classified once.  It only saves work: a definition skipped because its
  * fingerprint collided, or first written from another worker's file
  * without a verdict, is classified by the pending pass at the end.
  */
@@ -896,8 +896,7 @@ slot_clear(struct slot *sl)
 
 	rows_free(sl->verdicts, sl->m.ntools);
 	manifest_release(&sl->m);
-	if (a)
-		jarena_reset(a);
+	jarena_reset(a);
 	memset(sl, 0, sizeof(*sl));
 	sl->arena = a;
 }

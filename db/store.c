@@ -467,13 +467,9 @@ close_db(struct store *st)
 static int
 make_parent(const char *path, struct errbuf *eb)
 {
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	int ret = 0;
+	char *dir = file_dir(path);
+	int ret = file_mkdirs(dir, eb);
 
-	if (slash && slash != dir) {
-		*slash = '\0';
-		ret = file_mkdirs(dir, eb);
-	}
 	free(dir);
 	return ret;
 }
@@ -508,9 +504,7 @@ remove_dead_builds(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
-	char *dir = slash ? xstrndup(path, slash == path ? 1
-							 : (size_t)(slash - path))
-			  : xstrdup(".");
+	char *dir = file_dir(path);
 	char *prefix = xasprintf("%s.build-", base);
 	size_t plen = strlen(prefix);
 	struct dirent *de;

@@ -146,17 +146,23 @@ file_sync_fs(const char *path, struct errbuf *eb)
 	return ret;
 }
 
-/* The folder holding path ("." when it has no slash), fsync'ed. */
+char *
+file_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return xstrdup(".");
+	return xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
+/* fsync the folder holding path. */
 static int
 sync_parent(const char *path, struct errbuf *eb)
 {
-	char *slash = strrchr(path, '/'), *dir;
+	char *dir = file_dir(path);
 	int fd, ret = -1;
 
-	if (!slash)
-		dir = xstrdup(".");
-	else
-		dir = xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fsync(fd) < 0)
 		errbuf_set(eb, "cannot sync folder '%s': %s", dir,

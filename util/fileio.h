@@ -36,6 +36,10 @@ int file_sync_fs(const char *path, struct errbuf *eb);
  */
 int file_publish(const char *tmp, const char *path, struct errbuf *eb);
 
+/* The folder holding path: "." when it has no slash, "/" at the root
+   (new string). */
+char *file_dir(const char *path);
+
 /* Create directory path and missing parents (mode 0755). */
 int file_mkdirs(const char *path, struct errbuf *eb);
 
