@@ -214,29 +214,6 @@ classifier_free(struct classifier *c)
 	free(c);
 }
 
-/*
- * buf_append() for the classifier's own buffers, with its common case
- * inline: room enough, no growth, no cap reached.  Anything else goes
- * through buf_append(), caps and all.
- */
-static inline void
-text_append(struct buf *b, const void *p, size_t n)
-{
-	if (n && b->len + n < b->cap && b->len + n <= b->max) {
-		memcpy(b->data + b->len, p, n);
-		b->len += n;
-		b->data[b->len] = '\0';
-		return;
-	}
-	buf_append(b, p, n);
-}
-
-static inline void
-text_puts(struct buf *b, const char *s)
-{
-	text_append(b, s, strlen(s));
-}
-
 /* Append as much of s[0..n) as fits under the document's cap. */
 static void
 doc_add(struct buf *b, const char *s, size_t n)
@@ -244,7 +221,7 @@ doc_add(struct buf *b, const char *s, size_t n)
 	if (b->len + n > b->max)
 		n = b->max - b->len;
 	if (n)
-		text_append(b, s, n);
+		buf_append(b, s, n);
 }
 
 static void
@@ -997,9 +974,9 @@ clean_append(struct buf *b, const char *s, size_t n, size_t max)
 	while (i < m && p[i] - 1u < 0x7fu)
 		i++;
 	if (i == m) {
-		text_append(b, p, m);
+		buf_append(b, p, m);
 		if (m < n)
-			text_append(b, "...", 3);
+			buf_append(b, "...", 3);
 		return;
 	}
 	i = 0;
@@ -1008,17 +985,17 @@ clean_append(struct buf *b, const char *s, size_t n, size_t max)
 		size_t k = utf8_decode(p + i, n - i, &cp);
 
 		if (k == 0 || cp == 0) {
-			text_append(b, "\xef\xbf\xbd", 3);
+			buf_append(b, "\xef\xbf\xbd", 3);
 			i++;
 			continue;
 		}
 		if (b->len - start + k > max)
 			break;
-		text_append(b, p + i, k);
+		buf_append(b, p + i, k);
 		i += k;
 	}
 	if (i < n)
-		text_append(b, "...", 3);
+		buf_append(b, "...", 3);
 }
 
 /* Append the matched text of a hit to b. */
@@ -1028,7 +1005,7 @@ hit_text(struct classifier *c, const struct hit *h, struct buf *b)
 	const struct buf *d;
 
 	if (h->det[0]) {
-		text_puts(b, h->det);
+		buf_puts(b, h->det);
 		return;
 	}
 	d = h->in_name ? &c->doc[F_NAME] : &c->doc[h->field];
@@ -1077,24 +1054,6 @@ take_lead(int *w, int decided, const struct rule *ru)
 	w[ru->category] += ru->weight;
 }
 
-/* Append the decimal form of v. */
-static void
-put_int(struct buf *b, long long v)
-{
-	char d[24];
-	size_t i = sizeof(d);
-	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v
-				     : (unsigned long long)v;
-
-	do {
-		d[--i] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		d[--i] = '-';
-	text_append(b, d + i, sizeof(d) - i);
-}
-
 /*
  * One rationale clause: "Label 'quote' (rule) explain", the quote taken
  * from the match (from its first word: a pattern's context ". Delete"
@@ -1111,17 +1070,17 @@ add_clause(struct buf *b, size_t *nclauses, const char *label,
 		(t[1] == ' ' || t[1] == '\n' || t[1] == '\t')))
 		t++;
 	if ((*nclauses)++)
-		text_append(b, "; ", 2);
-	text_puts(b, label);
+		buf_append(b, "; ", 2);
+	buf_puts(b, label);
 	if (*t) {
-		text_append(b, " '", 2);
+		buf_append(b, " '", 2);
 		clean_append(b, t, strlen(t), RATIONALE_MAX_QUOTE);
-		text_append(b, "'", 1);
+		buf_append(b, "'", 1);
 	}
-	text_append(b, " (", 2);
-	text_puts(b, rule);
-	text_append(b, ") ", 2);
-	text_puts(b, explain);
+	buf_append(b, " (", 2);
+	buf_puts(b, rule);
+	buf_append(b, ") ", 2);
+	buf_puts(b, explain);
 }
 
 /*
@@ -1152,7 +1111,7 @@ put_str(struct buf *b, const char *s)
 {
 	uint32_t at = (uint32_t)b->len;
 
-	text_append(b, s, strlen(s) + 1);
+	buf_append(b, s, strlen(s) + 1);
 	return at;
 }
 
@@ -1360,7 +1319,7 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 		t->field = put_str(&c->strs, rules_field_names[h->field]);
 		t->match = (uint32_t)c->strs.len;
 		hit_text(c, h, &c->strs);
-		text_append(&c->strs, "", 1);
+		buf_append(&c->strs, "", 1);
 		if (ru->finding && score_floor < sc->risk_at[ru->severity])
 			score_floor = sc->risk_at[ru->severity];
 	}
@@ -1461,37 +1420,37 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 			}
 		}
 		if (more) {
-			text_puts(b, "; and ");
-			put_int(b, (long long)more);
-			text_puts(b, " more");
+			buf_puts(b, "; and ");
+			buf_put_int(b, (long long)more);
+			buf_puts(b, " more");
 		}
 		if (nclauses == 0)
-			text_puts(b, "No rule matched the name, description or "
+			buf_puts(b, "No rule matched the name, description or "
 				    "schema");
 		if (cat == CAT_UNKNOWN) {
-			text_puts(b, "; not enough evidence for a category");
+			buf_puts(b, "; not enough evidence for a category");
 		} else {
-			text_puts(b, "; category ");
-			text_puts(b, category_name((enum category)cat));
-			text_puts(b, " by weight ");
-			put_int(b, bw);
+			buf_puts(b, "; category ");
+			buf_puts(b, category_name((enum category)cat));
+			buf_puts(b, " by weight ");
+			buf_put_int(b, bw);
 		}
 		if (raised) {
-			text_puts(b, " (raised from ");
-			text_puts(b, category_name((enum category)cat_base));
-			text_puts(b, " by the annotations)");
+			buf_puts(b, " (raised from ");
+			buf_puts(b, category_name((enum category)cat_base));
+			buf_puts(b, " by the annotations)");
 		}
 		if (traits & TRAIT_POISONING)
-			text_puts(b, "; poisoning finding, risk critical");
+			buf_puts(b, "; poisoning finding, risk critical");
 		if (no_desc)
-			text_puts(b, "; no description, confidence lowered");
+			buf_puts(b, "; no description, confidence lowered");
 		if (acronym)
-			text_puts(b, "; name is only acronyms, confidence "
+			buf_puts(b, "; name is only acronyms, confidence "
 				    "lowered");
 		else if (opaque)
-			text_puts(b, "; no rule knows the name, confidence "
+			buf_puts(b, "; no rule knows the name, confidence "
 				    "lowered");
-		text_append(b, ".", 1);
+		buf_append(b, ".", 1);
 	}
 	build_arena(c, out);
 	return 0;

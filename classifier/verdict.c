@@ -4,6 +4,7 @@
  * are fixed here and nowhere else.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,16 +160,8 @@ verdict_to_json(const struct verdict *v)
    the classifier far below this. */
 #define VERDICT_TEXT_MAX (4u << 20)
 
-/* Append "key": with a leading comma unless first. */
-static void
-put_key(struct buf *b, const char *key, bool first)
-{
-	if (!first)
-		buf_putc(b, ',');
-	buf_putc(b, '"');
-	buf_puts(b, key);
-	buf_puts(b, "\":");
-}
+/* Append a string literal (its length known at compile time). */
+#define PUT_LIT(b, lit) buf_append((b), (lit), sizeof(lit) - 1)
 
 /* A string as verdict_to_json() has it: one jansson refuses (not UTF-8,
    e.g. a match cut inside a character) is "". */
@@ -181,15 +174,47 @@ put_string(struct buf *b, const char *s)
 		s = "";
 	if (json_put_string(b, s, strlen(s)) < 0 && !b->toobig) {
 		buf_truncate(b, mark);
-		buf_puts(b, "\"\"");
+		PUT_LIT(b, "\"\"");
 	}
 }
 
+/*
+ * Confidence is a whole number of hundredths (verdict_confidence()), so
+ * its text, as jansson writes a real, is one of 101: worked out once.
+ */
+#define CONF_STEPS 101
+static char conf_text[CONF_STEPS][32];
+static size_t conf_len[CONF_STEPS];
+static pthread_once_t conf_once = PTHREAD_ONCE_INIT;
+
 static void
-put_str(struct buf *b, const char *key, const char *s, bool first)
+conf_init(void)
 {
-	put_key(b, key, first);
-	put_string(b, s);
+	struct buf b = BUF_INIT(sizeof(conf_text[0]) - 1);
+	int k;
+
+	for (k = 0; k < CONF_STEPS; k++) {
+		buf_reset(&b);
+		if (json_buf_real(&b, (double)k / 100.0) < 0)
+			continue; /* conf_len 0: written the long way */
+		memcpy(conf_text[k], b.data, b.len + 1);
+		conf_len[k] = b.len;
+	}
+	buf_release(&b);
+}
+
+static void
+put_confidence(struct buf *b, double c)
+{
+	double k = round(c * 100.0);
+
+	pthread_once(&conf_once, conf_init);
+	if (k >= 0 && k < CONF_STEPS && (double)k / 100.0 == c &&
+	    conf_len[(int)k]) {
+		buf_append(b, conf_text[(int)k], conf_len[(int)k]);
+		return;
+	}
+	json_buf_real(b, c);
 }
 
 char *
@@ -201,15 +226,17 @@ verdict_to_text(const struct verdict *v)
 	bool first;
 	char *out;
 
-	buf_putc(&b, '{');
-	put_str(&b, "category", category_name(v->category), true);
-	put_str(&b, "risk", risk_name(v->risk), false);
-	put_key(&b, "score", false);
-	buf_printf(&b, "%d", v->score);
-	put_key(&b, "confidence", false);
-	json_buf_real(&b, verdict_confidence(v));
-	put_key(&b, "traits", false);
-	buf_putc(&b, '[');
+	/* Most verdicts fit: one allocation instead of doubling up. */
+	buf_reserve(&b, 1024);
+	PUT_LIT(&b, "{\"category\":");
+	put_string(&b, category_name(v->category));
+	PUT_LIT(&b, ",\"risk\":");
+	put_string(&b, risk_name(v->risk));
+	PUT_LIT(&b, ",\"score\":");
+	buf_put_int(&b, v->score);
+	PUT_LIT(&b, ",\"confidence\":");
+	put_confidence(&b, verdict_confidence(v));
+	PUT_LIT(&b, ",\"traits\":[");
 	for (i = 0, first = true; i < TRAIT__COUNT; i++) {
 		if (!(v->traits & (1u << i)))
 			continue;
@@ -218,35 +245,40 @@ verdict_to_text(const struct verdict *v)
 		put_string(&b, trait_names[i]);
 		first = false;
 	}
-	buf_puts(&b, "]");
-	put_key(&b, "findings", false);
-	buf_putc(&b, '[');
+	PUT_LIT(&b, "],\"findings\":[");
 	for (k = 0; k < v->nfindings; k++) {
 		const struct finding *f = &v->findings[k];
 
-		buf_puts(&b, k ? ",{" : "{");
-		put_str(&b, "rule", f->rule, true);
-		put_str(&b, "severity", risk_name(f->severity), false);
-		put_str(&b, "field", f->field, false);
-		put_str(&b, "match", f->match, false);
+		if (k)
+			buf_putc(&b, ',');
+		PUT_LIT(&b, "{\"rule\":");
+		put_string(&b, f->rule);
+		PUT_LIT(&b, ",\"severity\":");
+		put_string(&b, risk_name(f->severity));
+		PUT_LIT(&b, ",\"field\":");
+		put_string(&b, f->field);
+		PUT_LIT(&b, ",\"match\":");
+		put_string(&b, f->match);
 		buf_putc(&b, '}');
 	}
-	buf_putc(&b, ']');
-	put_key(&b, "evidence", false);
-	buf_putc(&b, '[');
+	PUT_LIT(&b, "],\"evidence\":[");
 	for (k = 0; k < v->nevidence; k++) {
 		const struct evidence *e = &v->evidence[k];
 
-		buf_puts(&b, k ? ",{" : "{");
-		put_str(&b, "rule", e->rule, true);
-		put_str(&b, "field", e->field, false);
-		put_str(&b, "match", e->match, false);
-		put_key(&b, "weight", false);
-		buf_printf(&b, "%d", e->weight);
+		if (k)
+			buf_putc(&b, ',');
+		PUT_LIT(&b, "{\"rule\":");
+		put_string(&b, e->rule);
+		PUT_LIT(&b, ",\"field\":");
+		put_string(&b, e->field);
+		PUT_LIT(&b, ",\"match\":");
+		put_string(&b, e->match);
+		PUT_LIT(&b, ",\"weight\":");
+		buf_put_int(&b, e->weight);
 		buf_putc(&b, '}');
 	}
-	buf_putc(&b, ']');
-	put_str(&b, "rationale", v->rationale, false);
+	PUT_LIT(&b, "],\"rationale\":");
+	put_string(&b, v->rationale);
 	buf_putc(&b, '}');
 	if (b.toobig) {
 		/* Cannot happen with the classifier's caps; the tree encoder

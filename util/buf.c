@@ -67,7 +67,7 @@ buf_truncate(struct buf *b, size_t len)
 }
 
 int
-buf_append(struct buf *b, const void *p, size_t n)
+buf_append_grow(struct buf *b, const void *p, size_t n)
 {
 	if (buf_grow(b, n) < 0)
 		return -1;
@@ -79,15 +79,26 @@ buf_append(struct buf *b, const void *p, size_t n)
 }
 
 int
-buf_puts(struct buf *b, const char *s)
+buf_reserve(struct buf *b, size_t n)
 {
-	return buf_append(b, s, strlen(s));
+	return buf_grow(b, n);
 }
 
 int
-buf_putc(struct buf *b, char c)
+buf_put_int(struct buf *b, long long v)
 {
-	return buf_append(b, &c, 1);
+	char d[24];
+	size_t i = sizeof(d);
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v
+				     : (unsigned long long)v;
+
+	do {
+		d[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		d[--i] = '-';
+	return buf_append(b, d + i, sizeof(d) - i);
 }
 
 int

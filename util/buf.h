@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 struct buf {
 	char *data;  /* NUL-terminated when non-NULL; owned */
@@ -28,12 +29,40 @@ void buf_release(struct buf *b);
 void buf_reset(struct buf *b);
 /* Drop everything after the first len bytes (len <= b->len). */
 void buf_truncate(struct buf *b, size_t len);
-/* Append n bytes; -1 (and toobig set) if that would pass the cap. */
-int buf_append(struct buf *b, const void *p, size_t n);
+/* buf_append() past the room there is: grows, or fails at the cap. */
+int buf_append_grow(struct buf *b, const void *p, size_t n);
+/* Make room for n more bytes without appending; -1 past the cap. */
+int buf_reserve(struct buf *b, size_t n);
+/* Append v in decimal. */
+int buf_put_int(struct buf *b, long long v);
+
+/* Append n bytes; -1 (and toobig set) if that would pass the cap.  The
+   common case, room enough and under the cap, is inline. */
+static inline int
+buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (n && b->len + n < b->cap && b->len + n <= b->max) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return buf_append_grow(b, p, n);
+}
+
 /* Append a NUL-terminated string. */
-int buf_puts(struct buf *b, const char *s);
+static inline int
+buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
+
 /* Append one byte. */
-int buf_putc(struct buf *b, char c);
+static inline int
+buf_putc(struct buf *b, char c)
+{
+	return buf_append(b, &c, 1);
+}
 /* Append formatted text. */
 int buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
