@@ -8,6 +8,7 @@
 
 #include "crawler/manifest.h"
 #include "util/buf.h"
+#include "util/jalloc.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -60,6 +61,8 @@ manifest_release(struct manifest *m)
 	free(m->tools);
 	json_decref(m->root);
 	m->root = NULL;
+	jarena_free(m->arena);
+	m->arena = NULL;
 	m->server = NULL;
 	m->server_name = NULL;
 	m->tools = NULL;

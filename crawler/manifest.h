@@ -14,6 +14,8 @@
 #include "util/errbuf.h"
 #include "util/hash.h"
 
+struct jarena;
+
 /* Largest manifest file or response body accepted: 64 MiB. */
 #define MANIFEST_MAX_BYTES ((size_t)64 << 20)
 /* Most tools accepted from one server; real servers stay in the hundreds. */
@@ -51,9 +53,13 @@ struct manifest {
 	/* SHA-256 over the sorted (name, hash) pairs: equal when nothing
 	   about the tool list changed, whatever order it came in. */
 	char hash[SHA256_HEX_LEN + 1];
+	/* A hold on the jansson arena the tools were parsed into (a
+	   crawl's session), dropped after them; NULL when on the heap. */
+	struct jarena *arena;
 };
 
-#define MANIFEST_INIT { NULL, MANIFEST_TOOLS_RESULT, NULL, NULL, NULL, 0, "" }
+#define MANIFEST_INIT                                                      \
+	{ NULL, MANIFEST_TOOLS_RESULT, NULL, NULL, NULL, 0, "", NULL }
 
 /*
  * Parse and validate body[0..len) in any accepted shape.  On error returns

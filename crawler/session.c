@@ -11,6 +11,7 @@
 
 #include "crawler/jsonrpc.h"
 #include "crawler/session.h"
+#include "util/jalloc.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -38,6 +39,10 @@ struct session {
 	json_t *server;       /* snapshot "server" object once initialized */
 	char *version;        /* negotiated protocol version */
 	json_t *details;      /* status details and counters */
+	/* Where messages are parsed and the manifest built: the tools
+	   live on in the manifest, which holds the arena too, and the rest
+	   goes with the session, without a free per node. */
+	struct jarena *arena;
 	enum crawl_status status;
 	struct errbuf err;
 	unsigned long nonjson, invalid, notifications, requests, stray;
@@ -102,6 +107,7 @@ session_new(const char *name, const char *transport)
 	s->tools = json_array();
 	s->cursors = json_object();
 	s->details = json_object();
+	s->arena = jarena_new();
 	send_initialize(s);
 	return s;
 }
@@ -119,6 +125,7 @@ session_free(struct session *s)
 	json_decref(s->cursors);
 	json_decref(s->server);
 	json_decref(s->details);
+	jarena_free(s->arena);
 	free(s);
 }
 
@@ -462,6 +469,7 @@ session_receive_text(struct session *s, const char *p, size_t n,
 		     bool lenient)
 {
 	struct errbuf eb = ERRBUF_INIT;
+	struct jarena *prev;
 	json_t *j;
 	size_t i = 0;
 
@@ -474,7 +482,9 @@ session_receive_text(struct session *s, const char *p, size_t n,
 		s->nonjson++;
 		return;
 	}
+	prev = jarena_use(s->arena);
 	j = json_load_strict(p, n, &eb);
+	jarena_use(prev);
 	if (!j && lenient && p[i] == '[') {
 		s->nonjson++; /* "[info] ready": a log line, not a batch */
 		return;
@@ -518,13 +528,19 @@ session_take_result(struct session *s, struct crawl_result *out)
 	s->server = NULL;
 	if (out->status == CRAWL_OK) {
 		json_t *tools = s->tools;
+		struct jarena *prev;
+		int rc;
 
 		s->tools = json_array();
-		if (manifest_from_tools(tools, server, &out->manifest,
-					&eb) < 0) {
+		prev = jarena_use(s->arena);
+		rc = manifest_from_tools(tools, server, &out->manifest, &eb);
+		jarena_use(prev);
+		if (rc < 0) {
 			out->status = CRAWL_PROTOCOL_ERROR;
 			errbuf_set(&out->error, "invalid tools/list result: %s",
 				   eb.msg);
+		} else {
+			out->manifest.arena = jarena_ref(s->arena);
 		}
 	}
 	out->server = server;

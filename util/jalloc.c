@@ -5,6 +5,7 @@
  * the payload aligned as malloc's is.
  */
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +35,7 @@ struct chunk {
 
 struct jarena {
 	struct chunk *head; /* the chunk being filled first */
+	atomic_uint refs;   /* holders; the last jarena_free() frees */
 };
 
 static bool installed;
@@ -107,7 +109,18 @@ jalloc_install(void)
 struct jarena *
 jarena_new(void)
 {
-	return xcalloc(1, sizeof(struct jarena));
+	struct jarena *a = xcalloc(1, sizeof(struct jarena));
+
+	atomic_init(&a->refs, 1);
+	return a;
+}
+
+struct jarena *
+jarena_ref(struct jarena *a)
+{
+	if (a)
+		atomic_fetch_add_explicit(&a->refs, 1, memory_order_relaxed);
+	return a;
 }
 
 void
@@ -134,6 +147,10 @@ void
 jarena_free(struct jarena *a)
 {
 	if (!a)
+		return;
+	/* Release: what this holder wrote happens before the last holder
+	   frees; acquire: the last sees every holder's writes. */
+	if (atomic_fetch_sub_explicit(&a->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	jarena_reset(a);
 	free(a->head);

@@ -23,10 +23,16 @@ struct jarena;
 /* Route jansson's allocations through the tagged allocator. */
 void jalloc_install(void);
 
+/* A new arena with one holder. */
 struct jarena *jarena_new(void);
+/* One more holder of a (NULL is fine); returns a.  Holders may drop it on
+   any thread, but only one thread at a time may allocate from it. */
+struct jarena *jarena_ref(struct jarena *a);
 /* Forget every block allocated from a (keeping one chunk for reuse).  No
    value allocated from it may be used afterwards. */
 void jarena_reset(struct jarena *a);
+/* Drop a holder (NULL is fine); the last one frees the arena and every
+   block allocated from it. */
 void jarena_free(struct jarena *a);
 
 /* Send this thread's jansson allocations to a (NULL: the heap); returns
