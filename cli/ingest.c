@@ -222,9 +222,10 @@ ingest_manifest(struct ingest *ing, const struct server_info *info,
 }
 
 /*
- * The definitions a worker with no catalog to ask (a new one being built)
- * has classified, by a 32-bit fingerprint of their hash, so that one
- * shared by many servers is classified once.  It only saves work: a definition skipped because its
+ * The definitions an import worker or a refresh's writer has classified
+ * while a new catalog is built (no older verdicts to ask for), by a
+ * 32-bit fingerprint of their hash, so that one shared by many servers is
+ * classified once.  It only saves work: a definition skipped because its
  * fingerprint collided, or first written from another worker's file
  * without a verdict, is classified by the pending pass at the end.
  */
@@ -462,6 +463,7 @@ struct writer {
 	struct buf errors;      /* messages of failed writes, one a line */
 	int nerrors;            /* lines in errors */
 	struct classifier *c;   /* the writer thread's */
+	struct seen seen;       /* definitions it classified, when building */
 };
 
 /* Messages of failed writes kept for the crawl thread, at most. */
@@ -517,7 +519,13 @@ write_item(struct ingest *ing, struct write_item *it, struct errbuf *eb)
 	/* Classified here, from the parsed definitions, rather than by the
 	   pass at the end, which would parse them again from the store. */
 	rows = xcalloc(it->m.ntools + 1, sizeof(*rows));
-	classify_new(ing->writer->c, ing->st, NULL, rv, &it->m, rows);
+	/* A catalog being built has no verdicts but this run's: a set of
+	   what was classified answers without a query per tool. */
+	if (store_is_building(ing->st))
+		classify_new(ing->writer->c, NULL, &ing->writer->seen, rv,
+			     &it->m, rows);
+	else
+		classify_new(ing->writer->c, ing->st, NULL, rv, &it->m, rows);
 	pv.rules_version = rv;
 	pv.rows = rows;
 	ret = put_manifest(ing, &info, &it->m, &pv, eb);
@@ -769,6 +777,7 @@ writer_free(struct writer *w)
 	pthread_cond_destroy(&w->cv);
 	buf_release(&w->errors);
 	classifier_free(w->c);
+	free(w->seen.slot);
 	free(w);
 }
 
