@@ -33,6 +33,8 @@ t_ok "the next import builds it" "$M" --db "$T_DIR/k.db" import "$C"
 t_eq "and clears the dead build's file" "$(ls "$T_DIR" | grep -c 'k\.db\.build-')" 0
 t_eq "every tool is in" "$(sqlite3 "$T_DIR/k.db" 'SELECT count(*) FROM tools')" "$N"
 t_eq "the catalog is whole" "$(sqlite3 "$T_DIR/k.db" 'PRAGMA integrity_check')" ok
+t_eq "every row names rows that exist (built without foreign key checks)" \
+	"$(sqlite3 "$T_DIR/k.db" 'PRAGMA foreign_key_check' | wc -l)" 0
 t_eq "and in WAL mode" "$(sqlite3 "$T_DIR/k.db" 'PRAGMA journal_mode')" wal
 t_eq "every definition, shared by servers or not, has its verdict" \
 	"$(sqlite3 "$T_DIR/k.db" 'SELECT count(*) FROM definitions d WHERE NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.def_id = d.id)')" 0

@@ -45,6 +45,8 @@ t_eq "no build file is left" "$(ls "$T_DIR" | grep -c 'c\.db\.build-')" 0
 # fast1 and fast3 share their tools: each definition gets one verdict.
 t_eq "every definition of the new catalog has one verdict" \
 	"$(sqlite3 "$DB" "SELECT count(*) FROM definitions d WHERE (SELECT count(*) FROM verdicts v WHERE v.def_id = d.id) != 1")" 0
+t_eq "every row names rows that exist" \
+	"$(sqlite3 "$DB" 'PRAGMA foreign_key_check' | wc -l)" 0
 # Every write of the next run is stamped later than the first run ended.
 F=$(sqlite3 "$DB" "SELECT max(finished) FROM runs")
 sleep 1.1
