@@ -1,7 +1,10 @@
 /*
- * SHA-256 through libcrypto's one-shot EVP_Digest.
+ * SHA-256 through libcrypto's EVP interface, with the algorithm fetched
+ * once: EVP_sha256() makes every digest look it up again by name, which
+ * cost more than hashing a typical tool definition.
  */
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -14,6 +17,24 @@ broken(void)
 	/* Only possible if libcrypto itself is broken. */
 	fprintf(stderr, "mcprisk: SHA-256 unavailable in libcrypto\n");
 	abort();
+}
+
+static EVP_MD *sha256_md; /* kept for the life of the process */
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *
+sha256(void)
+{
+	pthread_once(&sha256_once, sha256_fetch);
+	if (!sha256_md)
+		broken();
+	return sha256_md;
 }
 
 static void
@@ -35,7 +56,7 @@ sha256_hex(const void *data, size_t len, char out[SHA256_HEX_LEN + 1])
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
-	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) ||
+	if (!EVP_Digest(data, len, md, &mdlen, sha256(), NULL) ||
 	    mdlen != 32)
 		broken();
 	to_hex(md, out);
@@ -50,7 +71,7 @@ sha256_hex_parts(const void *const *part, const size_t *len, size_t n,
 	unsigned int mdlen = 0;
 	size_t i;
 
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+	if (!ctx || !EVP_DigestInit_ex(ctx, sha256(), NULL))
 		broken();
 	for (i = 0; i < n; i++)
 		if (!EVP_DigestUpdate(ctx, part[i], len[i]))
