@@ -106,7 +106,7 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(FIXTURE_BINS) \
-		$(FUZZ_BINS) $(BIN)
+		$(FUZZ_BINS) $(BIN) $(BUILD)/bench/mcp_farm
 	@$(MAKE) --no-print-directory npm-deps
 	@MCPRISK=$(BIN) BUILD=$(BUILD) sh tests/run.sh
 

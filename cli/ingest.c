@@ -436,6 +436,10 @@ ingest_file(struct ingest *ing, const char *path, const char *body,
    cost more than writing an unchanged one. */
 #define WRITER_WAKE_AT 32
 #define WRITER_POLL_MS 50
+/* While a new catalog is built, the crawl classifies the servers it hands
+   over itself whenever this many wait: the writer is then the slower of
+   the two, and classifying is most of its work that needs no database. */
+#define WRITER_SHARE_AT 16
 
 /* One server to write: a good manifest, or a failure. */
 struct write_item {
@@ -444,6 +448,8 @@ struct write_item {
 		*endpoint, *protocol_version, *instructions; /* owned */
 	json_t *extra;         /* owned reference or NULL */
 	struct manifest m;     /* moved in; empty for a failure */
+	struct verdict_row *rows; /* m's verdicts, classified by the crawl
+				     (WRITER_SHARE_AT), or NULL; owned */
 	size_t bytes;          /* canonical definition bytes of m */
 	bool failure;
 	char *status, *error;  /* failure: owned */
@@ -464,6 +470,10 @@ struct writer {
 	int nerrors;            /* lines in errors */
 	struct classifier *c;   /* the writer thread's */
 	struct seen seen;       /* definitions it classified, when building */
+	/* The crawl thread's, for the servers it classifies itself. */
+	bool building;          /* a new catalog: no older verdicts */
+	struct classifier *crawl_c;
+	struct seen crawl_seen;
 };
 
 /* Messages of failed writes kept for the crawl thread, at most. */
@@ -488,6 +498,7 @@ item_free(struct write_item *it)
 	free(it->protocol_version);
 	free(it->instructions);
 	json_decref(it->extra);
+	rows_free(it->rows, it->m.ntools);
 	manifest_release(&it->m);
 	free(it->status);
 	free(it->error);
@@ -516,6 +527,19 @@ write_item(struct ingest *ing, struct write_item *it, struct errbuf *eb)
 	   classify. */
 	if (store_manifest_is_current(ing->st, info.name, it->m.hash))
 		return put_manifest(ing, &info, &it->m, NULL, eb);
+	if (it->rows) {
+		size_t t;
+
+		/* The crawl classified it: remember what, so that a later
+		   server sharing a definition does not classify it again. */
+		for (t = 0; t < it->m.ntools; t++)
+			if (it->rows[t].json)
+				seen_add(&ing->writer->seen,
+					 fingerprint(it->m.tools[t].hash));
+		pv.rules_version = rv;
+		pv.rows = it->rows;
+		return put_manifest(ing, &info, &it->m, &pv, eb);
+	}
 	/* Classified here, from the parsed definitions, rather than by the
 	   pass at the end, which would parse them again from the store. */
 	rows = xcalloc(it->m.ntools + 1, sizeof(*rows));
@@ -620,6 +644,7 @@ ingest_background(struct ingest *ing, struct errbuf *eb)
 		return -1;
 	w = xcalloc(1, sizeof(*w));
 	w->c = classifier_new(ing->rules);
+	w->building = store_is_building(ing->st);
 	buf_init(&w->errors, WRITER_ERRORS_MAX);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
@@ -645,6 +670,34 @@ free_items(struct write_item *it)
 		item_free(it);
 		it = next;
 	}
+}
+
+/* Whether the crawl should classify what it hands over (WRITER_SHARE_AT). */
+static bool
+writer_behind(struct writer *w)
+{
+	size_t n;
+
+	if (!w->building)
+		return false;
+	pthread_mutex_lock(&w->mu);
+	n = w->queued;
+	pthread_mutex_unlock(&w->mu);
+	return n >= WRITER_SHARE_AT;
+}
+
+/* The verdicts of m, classified on the crawl thread. */
+static struct verdict_row *
+classify_here(struct ingest *ing, const struct manifest *m)
+{
+	struct writer *w = ing->writer;
+	struct verdict_row *rows = xcalloc(m->ntools + 1, sizeof(*rows));
+
+	if (!w->crawl_c)
+		w->crawl_c = classifier_new(ing->rules);
+	classify_new(w->crawl_c, NULL, &w->crawl_seen,
+		     rules_version(ing->rules), m, rows);
+	return rows;
 }
 
 static int
@@ -688,6 +741,8 @@ queue_item(struct ingest *ing, const struct server_info *info,
 			it->m.server = srv;
 			it->m.server_name = json_get_str(srv, "name");
 		}
+		if (writer_behind(w))
+			it->rows = classify_here(ing, &it->m);
 	} else {
 		it->m = (struct manifest)MANIFEST_INIT;
 		it->failure = true;
@@ -778,6 +833,8 @@ writer_free(struct writer *w)
 	buf_release(&w->errors);
 	classifier_free(w->c);
 	free(w->seen.slot);
+	classifier_free(w->crawl_c);
+	free(w->crawl_seen.slot);
 	free(w);
 }
 
