@@ -60,15 +60,7 @@ port1=$1
 echo "farm: $servers servers x $tools tools on 127.0.0.1 ports $*" \
      "($threads threads)"
 
-# One server per line, spread over the farm's ports.
-awk -v ports="$*" -v n="$servers" 'BEGIN {
-	np = split(ports, p, " ")
-	print "{\"sources\": ["
-	for (i = 0; i < n; i++)
-		printf "  {\"type\":\"server\",\"name\":\"s%d\",\"url\":\"http://127.0.0.1:%s/s/%d/mcp\"}%s\n",
-		       i, p[i % np + 1], i, i < n - 1 ? "," : ""
-	print "]}"
-}' >"$dir/catalog.json"
+sh bench/farm_catalog.sh "$servers" "$@" >"$dir/catalog.json"
 
 stats() {
 	curl -s --noproxy '*' "http://127.0.0.1:$port1/stats"

@@ -22,14 +22,7 @@ while ! grep -q '^ports ' "$T_DIR/farm.log" 2>/dev/null && [ $i -lt 200 ]; do
 done
 set -- $(sed -n 's/^ports //p' "$T_DIR/farm.log")
 t_eq "the farm listens on two ports" "$#" 2
-awk -v ports="$*" -v n=$N 'BEGIN {
-	np = split(ports, p, " ")
-	print "{\"sources\": ["
-	for (i = 0; i < n; i++)
-		printf "  {\"type\":\"server\",\"name\":\"s%d\",\"url\":\"http://127.0.0.1:%s/s/%d/mcp\"}%s\n",
-		       i, p[i % np + 1], i, i < n - 1 ? "," : ""
-	print "]}"
-}' >"$T_DIR/catalog.json"
+sh "$ROOT/bench/farm_catalog.sh" $N "$@" >"$T_DIR/catalog.json"
 
 verdicts() {
 	sqlite3 "$1" "SELECT d.hash, v.json FROM definitions d
