@@ -20,6 +20,9 @@
 #define MCPRISK_VERSION "0.1.0"
 #endif
 
+/* The most a session's arena grows to (see session_receive_text()). */
+#define SESSION_ARENA_MAX ((size_t)64 << 20)
+
 enum sstate {
 	S_INIT,  /* initialize sent, waiting for its response */
 	S_LIST,  /* tools/list sent, waiting for a page */
@@ -482,7 +485,11 @@ session_receive_text(struct session *s, const char *p, size_t n,
 		s->nonjson++;
 		return;
 	}
-	prev = jarena_use(s->arena);
+	/* An arena frees nothing before the session ends: a server that
+	   talks on and on gets its later messages parsed on the heap. */
+	prev = jarena_use(jarena_bytes(s->arena) < SESSION_ARENA_MAX
+				  ? s->arena
+				  : NULL);
 	j = json_load_strict(p, n, &eb);
 	jarena_use(prev);
 	if (!j && lenient && p[i] == '[') {

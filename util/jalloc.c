@@ -35,6 +35,7 @@ struct chunk {
 
 struct jarena {
 	struct chunk *head; /* the chunk being filled first */
+	size_t bytes;       /* in its chunks */
 	atomic_uint refs;   /* holders; the last jarena_free() frees */
 };
 
@@ -60,6 +61,7 @@ arena_alloc(struct jarena *a, size_t n)
 		c->used = 0;
 		c->next = a->head;
 		a->head = c;
+		a->bytes += size;
 	}
 	h = (struct hdr *)((char *)c->data + c->used);
 	c->used += need;
@@ -141,6 +143,13 @@ jarena_reset(struct jarena *a)
 		c = next;
 	}
 	a->head = keep;
+	a->bytes = keep ? keep->size : 0;
+}
+
+size_t
+jarena_bytes(const struct jarena *a)
+{
+	return a ? a->bytes : 0;
 }
 
 void

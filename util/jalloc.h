@@ -31,6 +31,8 @@ struct jarena *jarena_ref(struct jarena *a);
 /* Forget every block allocated from a (keeping one chunk for reuse).  No
    value allocated from it may be used afterwards. */
 void jarena_reset(struct jarena *a);
+/* Bytes a holds (0 for NULL): what its blocks take, and more. */
+size_t jarena_bytes(const struct jarena *a);
 /* Drop a holder (NULL is fine); the last one frees the arena and every
    block allocated from it. */
 void jarena_free(struct jarena *a);

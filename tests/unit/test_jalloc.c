@@ -120,3 +120,39 @@ TEST(arenas_are_per_thread)
 	json_decref(theirs);
 	jarena_free(a);
 }
+
+/* An arena shared by holders lives until the last lets go, on any
+   thread; its size counts what its chunks hold. */
+static void *
+drop(void *arg)
+{
+	jarena_free(arg);
+	return NULL;
+}
+
+TEST(arena_holders_and_size)
+{
+	struct jarena *a = jarena_new(), *prev;
+	json_t *j;
+	pthread_t tid;
+
+	CHECK(jarena_bytes(a) == 0);
+	CHECK(jarena_bytes(NULL) == 0);
+	prev = jarena_use(a);
+	j = tree(2000);
+	jarena_use(prev);
+	CHECK(jarena_bytes(a) > 64 * 1024);
+	CHECK(jarena_ref(a) == a);
+	CHECK(jarena_ref(NULL) == NULL);
+	/* One holder drops it on another thread; the tree is still there. */
+	CHECK(pthread_create(&tid, NULL, drop, a) == 0);
+	pthread_join(tid, NULL);
+	CHECK_STR(json_string_value(json_object_get(
+			  json_array_get(json_object_get(j, "tools"), 1999),
+			  "name")),
+		  "tool1999");
+	json_decref(j);
+	jarena_reset(a);
+	CHECK(jarena_bytes(a) <= 64 * 1024);
+	jarena_free(a);
+}
