@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/json.h"
+#include "util/jparse.h"
 #include "util/parse.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
@@ -18,6 +19,10 @@ json_load_strict(const char *data, size_t len, struct errbuf *eb)
 	json_error_t jerr;
 	json_t *root;
 
+	/* The fast reader builds the same tree or declines; jansson then
+	   decides, and its message is the one the caller sees. */
+	if ((root = jparse(data, len)))
+		return root;
 	root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
 		errbuf_set(eb, "invalid JSON at line %d column %d: %s",

@@ -16,7 +16,8 @@
  * Parse data[0..len) as JSON, rejecting duplicate keys, invalid UTF-8 and
  * NUL characters in strings (jansson's defaults plus
  * JSON_REJECT_DUPLICATES).  Returns a new reference or NULL with
- * "line L column C: reason" in eb.
+ * "line L column C: reason" in eb.  The text is read by jparse() when it
+ * can (the same tree, faster) and by jansson otherwise.
  */
 json_t *json_load_strict(const char *data, size_t len, struct errbuf *eb);
 
