@@ -4,7 +4,7 @@
 # same invocation rather than absolute numbers across runs.
 set -u
 cd "$(dirname "$0")/.."
-for b in import classify export crawl serve report; do
+for b in import classify json export crawl serve report; do
 	[ -f "bench/$b.sh" ] || continue
 	echo "== $b"
 	sh "bench/$b.sh" || echo "bench $b failed (exit $?)"
