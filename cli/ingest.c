@@ -32,6 +32,11 @@
    loses at most this much work (never half a server, never old tools). */
 #define INGEST_REFRESH_BATCH 1024
 #define INGEST_REFRESH_FLUSH_MS 1000
+/* A refresh commits every second, so its cache needs little more than
+   the pages a second of servers touch; filling a larger one cost more
+   than it saved (a cold crawl of 10,000 servers x 20 tools: 5.0-5.1 s
+   with 128 MiB, 4.4-4.7 s with 32 MiB, and half the memory). */
+#define INGEST_REFRESH_CACHE_KIB (32 * 1024)
 
 struct ingest {
 	struct app *app;
@@ -76,10 +81,15 @@ ingest_new(struct app *app, const char *kind)
 	ing->run = -1;
 	/* Saved manifests come fast: amortise commits over many servers.
 	   Each server is still written atomically (store_set_batch). */
-	if (strcmp(kind, "import") == 0)
+	if (strcmp(kind, "import") == 0) {
 		store_set_batch(st, INGEST_IMPORT_BATCH);
-	else if (strcmp(kind, "refresh") == 0)
+	} else if (strcmp(kind, "refresh") == 0) {
+		struct errbuf eb = ERRBUF_INIT;
+
 		store_set_batch(st, INGEST_REFRESH_BATCH);
+		/* Only a hint: the default cache works too. */
+		store_set_cache(st, INGEST_REFRESH_CACHE_KIB, &eb);
+	}
 	return ing;
 }
 

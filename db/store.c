@@ -137,6 +137,7 @@ struct store {
 	char *path;
 	char *final_path; /* where a private build is published, or NULL */
 	bool broken;      /* a build write failed: it cannot be published */
+	int cache_kib;    /* page cache of a read-write connection */
 	sqlite3_stmt *stmt[Q__COUNT];
 	/* Read queries of db/query.c, prepared once per connection and
 	   keyed by the address of their SQL text (a string literal). */
@@ -300,6 +301,23 @@ store_discarded(const struct store *st)
 	return st->discarded;
 }
 
+/* PRAGMA cache_size for st->cache_kib. */
+static int
+set_cache(struct store *st, struct errbuf *eb)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", st->cache_kib);
+	return exec(st, sql, eb);
+}
+
+int
+store_set_cache(struct store *st, int kib, struct errbuf *eb)
+{
+	st->cache_kib = kib;
+	return set_cache(st, eb);
+}
+
 void
 store_set_batch(struct store *st, int servers)
 {
@@ -423,7 +441,7 @@ connect_db(struct store *st, int flags, struct errbuf *eb)
 	    (exec(st, "PRAGMA journal_mode = WAL", eb) < 0 ||
 	     exec(st, "PRAGMA synchronous = NORMAL", eb) < 0))
 		goto fail;
-	if (!ro && (exec(st, "PRAGMA cache_size = -131072", eb) < 0 ||
+	if (!ro && (set_cache(st, eb) < 0 ||
 		    exec(st, "PRAGMA temp_store = MEMORY", eb) < 0))
 		goto fail;
 	if (ro && migrate_for_reader(st, eb) < 0)
@@ -486,6 +504,7 @@ store_open(const char *path, int flags, struct errbuf *eb)
 
 	st->path = xstrdup(path);
 	st->batch_max = 1;
+	st->cache_kib = STORE_CACHE_KIB;
 	if ((flags & STORE_READONLY) && stat(path, &sb) < 0) {
 		errbuf_set(eb, "cannot open database '%s': no such file", path);
 		goto fail;
@@ -569,6 +588,7 @@ store_build(const char *path, bool *exists, struct errbuf *eb)
 	remove_dead_builds(path);
 	st = xcalloc(1, sizeof(*st));
 	st->batch_max = 1;
+	st->cache_kib = STORE_CACHE_KIB;
 	st->final_path = xstrdup(path);
 	st->path = xasprintf("%s.build-%ld", path, (long)getpid());
 	remove_build(st);

@@ -18,6 +18,11 @@
 
 /* The schema version this binary writes (PRAGMA user_version). */
 #define STORE_SCHEMA_VERSION 2
+/* The page cache of a read-write connection: an import's writes land all
+   over a large catalog's indexes, and re-reading their pages from disk
+   cost more than keeping them (a fresh import of 1,000,000 tools took
+   46 s with 32 MiB and 29 s with this). */
+#define STORE_CACHE_KIB (128 * 1024)
 
 struct store;
 
@@ -214,6 +219,9 @@ int store_each_unclassified(struct store *st, const char *rules_version,
  * one that was.  store_flush() commits the batch.
  */
 void store_set_batch(struct store *st, int servers);
+/* The page cache of st's read-write connection, in KiB (default
+   STORE_CACHE_KIB), from now on and after a publish. */
+int store_set_cache(struct store *st, int kib, struct errbuf *eb);
 int store_flush(struct store *st, struct errbuf *eb);
 
 /* Servers that the last failed store_put_manifest*() or
