@@ -432,12 +432,13 @@ connect_db(struct store *st, int flags, struct errbuf *eb)
 	   held throughout, no journal, no fsync until published.  Every
 	   page is written once, not to the WAL and then again, and no copy
 	   of a changed page is kept for a rollback: a failed write abandons
-	   the build (check_build).  A new catalog gets 16 KiB pages: a tool
+	   the build (check_build).  A new catalog gets 32 KiB pages: a tool
 	   writes a definition of most of a kilobyte and a verdict of more
-	   than half of one, and bigger pages take them in a quarter of the
-	   reads and writes (a cold crawl of 10,000 servers spent a fifth
-	   less time in the kernel). */
-	if (build && (exec(st, "PRAGMA page_size = 16384", eb) < 0 ||
+	   than half of one, and bigger pages take them in far fewer reads
+	   and writes (a fresh import of 1,000,000 tools: 28.8 s with 4 KiB,
+	   21.3 s with 16, 19.0 s with 32, 20.0 s with 64; a cold crawl of
+	   10,000 servers also spends less time in the kernel). */
+	if (build && (exec(st, "PRAGMA page_size = 32768", eb) < 0 ||
 		      exec(st, "PRAGMA locking_mode = EXCLUSIVE", eb) < 0 ||
 		      exec(st, "PRAGMA journal_mode = OFF", eb) < 0 ||
 		      exec(st, "PRAGMA synchronous = OFF", eb) < 0))
