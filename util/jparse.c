@@ -474,10 +474,29 @@ literal(struct jp *jp, const char *word, size_t n)
 	return true;
 }
 
+/* After an array element or object member: 1 when a comma says another
+   follows, 0 when close ends the container, -1 for anything else. */
+static int
+next_member(struct jp *jp, char close)
+{
+	skip_ws(jp);
+	if (jp->p == jp->end)
+		return -1;
+	if (*jp->p == close) {
+		jp->p++;
+		return 0;
+	}
+	if (*jp->p++ != ',')
+		return -1;
+	skip_ws(jp);
+	return 1;
+}
+
 static json_t *
 parse_array(struct jp *jp)
 {
 	json_t *a = NULL, *v;
+	int more;
 
 	if (++jp->depth > JPARSE_MAX_DEPTH || !(a = json_array()))
 		goto fail;
@@ -491,16 +510,11 @@ parse_array(struct jp *jp)
 		v = parse_value(jp);
 		if (!v || json_array_append_new(a, v) < 0)
 			goto fail;
-		skip_ws(jp);
-		if (jp->p == jp->end)
-			goto fail;
-		if (*jp->p == ']') {
-			jp->p++;
+		if ((more = next_member(jp, ']')) <= 0) {
+			if (more < 0)
+				goto fail;
 			break;
 		}
-		if (*jp->p++ != ',')
-			goto fail;
-		skip_ws(jp);
 	}
 out:
 	jp->depth--;
@@ -515,6 +529,7 @@ parse_object(struct jp *jp)
 {
 	json_t *o = NULL, *v;
 	size_t n = 0;
+	int more;
 
 	if (++jp->depth > JPARSE_MAX_DEPTH || !(o = json_object()))
 		goto fail;
@@ -548,16 +563,11 @@ parse_object(struct jp *jp)
 		    json_object_size(o) != ++n)
 			goto fail;
 		jp->top = mark;
-		skip_ws(jp);
-		if (jp->p == jp->end)
-			goto fail;
-		if (*jp->p == '}') {
-			jp->p++;
+		if ((more = next_member(jp, '}')) <= 0) {
+			if (more < 0)
+				goto fail;
 			break;
 		}
-		if (*jp->p++ != ',')
-			goto fail;
-		skip_ws(jp);
 	}
 out:
 	jp->depth--;
