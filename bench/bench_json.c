@@ -16,6 +16,7 @@
 
 #include "util/jalloc.h"
 #include "util/jparse.h"
+#include "bench/gen.h"
 #include "util/banned.h"
 
 /* Trees parsed before they are freed in the timing without json_decref. */
@@ -41,28 +42,6 @@ static const char *const sentences[] = {
 	"Lists at most 100 entries unless a larger limit is given. ",
 	"Filters are combined with AND \xe2\x80\x94 see the syntax guide. ",
 };
-static const char *const pdesc[] = {
-	"The unique identifier of the resource",
-	"Maximum number of results to return (1-100)",
-	"Opaque pagination cursor from a previous response",
-	"Free-text search query matched against names and descriptions",
-	"ISO 8601 timestamp; results created after this time are returned",
-	"Whether to include archived items in the result",
-};
-
-static unsigned long rng = 88172645463325252UL;
-
-static unsigned
-rnd(unsigned n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
-}
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
 static json_t *
 gen_tool(int i)
 {
