@@ -458,8 +458,9 @@ struct write_item {
 		*endpoint, *protocol_version, *instructions; /* owned */
 	json_t *extra;         /* owned reference or NULL */
 	struct manifest m;     /* moved in; empty for a failure */
-	struct verdict_row *rows; /* m's verdicts, classified by the crawl
-				     (WRITER_SHARE_AT), or NULL; owned */
+	struct verdict_row *rows; /* m's verdicts: classified by the crawl
+				     (WRITER_SHARE_AT) or by the writer;
+				     NULL until then; owned */
 	size_t bytes;          /* canonical definition bytes of m */
 	bool failure;
 	char *status, *error;  /* failure: owned */
@@ -526,10 +527,9 @@ write_item(struct ingest *ing, struct write_item *it, struct errbuf *eb)
 		.protocol_version = it->protocol_version,
 		.instructions = it->instructions, .extra = it->extra,
 	};
-	const char *rv = rules_version(ing->rules);
-	struct verdict_row *rows;
-	struct put_verdicts pv;
-	int ret;
+	struct writer *w = ing->writer;
+	struct put_verdicts pv = { rules_version(ing->rules), NULL };
+	size_t t;
 
 	if (it->failure)
 		return ingest_failure(ing, &info, it->status, it->error, eb);
@@ -538,33 +538,25 @@ write_item(struct ingest *ing, struct write_item *it, struct errbuf *eb)
 	if (store_manifest_is_current(ing->st, info.name, it->m.hash))
 		return put_manifest(ing, &info, &it->m, NULL, eb);
 	if (it->rows) {
-		size_t t;
-
 		/* The crawl classified it: remember what, so that a later
 		   server sharing a definition does not classify it again. */
 		for (t = 0; t < it->m.ntools; t++)
 			if (it->rows[t].json)
-				seen_add(&ing->writer->seen,
+				seen_add(&w->seen,
 					 fingerprint(it->m.tools[t].hash));
-		pv.rules_version = rv;
-		pv.rows = it->rows;
-		return put_manifest(ing, &info, &it->m, &pv, eb);
+	} else {
+		/* Classified here, from the parsed definitions, rather than
+		   by the pass at the end, which would parse them again from
+		   the store.  A catalog being built has no verdicts but this
+		   run's: a set of what was classified answers without a
+		   query per tool. */
+		it->rows = xcalloc(it->m.ntools + 1, sizeof(*it->rows));
+		classify_new(w->c, w->building ? NULL : ing->st,
+			     w->building ? &w->seen : NULL, pv.rules_version,
+			     &it->m, it->rows);
 	}
-	/* Classified here, from the parsed definitions, rather than by the
-	   pass at the end, which would parse them again from the store. */
-	rows = xcalloc(it->m.ntools + 1, sizeof(*rows));
-	/* A catalog being built has no verdicts but this run's: a set of
-	   what was classified answers without a query per tool. */
-	if (store_is_building(ing->st))
-		classify_new(ing->writer->c, NULL, &ing->writer->seen, rv,
-			     &it->m, rows);
-	else
-		classify_new(ing->writer->c, ing->st, NULL, rv, &it->m, rows);
-	pv.rules_version = rv;
-	pv.rows = rows;
-	ret = put_manifest(ing, &info, &it->m, &pv, eb);
-	rows_free(rows, it->m.ntools);
-	return ret;
+	pv.rows = it->rows;
+	return put_manifest(ing, &info, &it->m, &pv, eb);
 }
 
 /* Keep a failed write's message for the crawl thread. */
