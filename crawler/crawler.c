@@ -335,7 +335,8 @@ crawler_run(struct crawler *c, const struct target_list *l,
 			if (!j->t)
 				continue;
 			if (!j->tearing_down && now >= j->deadline &&
-			    !session_done(j->s)) {
+			    !session_done(j->s) &&
+			    !(j->http && http_expire(j->http))) {
 				const char *what = session_waiting_for(j->s);
 
 				session_fail(j->s, CRAWL_TIMEOUT,

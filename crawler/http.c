@@ -73,6 +73,11 @@ struct http_conn {
 	struct event *inbox;
 	size_t ninbox, capinbox;
 	bool delete_sent, finished;
+	/* The last failure that was retried: what the server is reported
+	   for if the time budget runs out before a retry succeeds. */
+	enum crawl_status retried_status; /* CRAWL_OK: none */
+	unsigned retries;
+	char retried_why[512];
 };
 
 struct http_req {
@@ -724,7 +729,7 @@ retry_after_ms(const char *h)
 /* Schedule another attempt; false when none is left or it cannot fit. */
 static bool
 schedule_retry(struct http_conn *c, struct http_req *r, long long now,
-	       const char *why)
+	       enum crawl_status st, const char *why)
 {
 	long long wait = retry_after_ms(r->retry_after), base;
 
@@ -735,14 +740,17 @@ schedule_retry(struct http_conn *c, struct http_req *r, long long now,
 		wait = base + (long long)(random() % (base > 0 ? base : 1));
 	}
 	if (wait > c->o.retry_max_ms || now + wait >= c->deadline) {
-		session_fail(c->s,
-			     r->status ? CRAWL_HTTP_ERROR : CRAWL_UNREACHABLE,
+		session_fail(c->s, st,
 			     "%s from %s %s; retry in %lld ms does not fit the "
 			     "time budget", why, method_of(r), r->url, wait);
 		return true;
 	}
 	req_detach(r);
 	r->retry_at = now + wait;
+	c->retried_status = st;
+	c->retries++;
+	snprintf(c->retried_why, sizeof(c->retried_why), "%s from %s %s", why,
+		 method_of(r), r->url);
 	json_object_set_new(session_details(c->s), "retries",
 			    json_integer(json_integer_value(json_object_get(
 					 session_details(c->s), "retries")) +
@@ -765,7 +773,7 @@ on_post_done(struct http_conn *c, struct http_req *r, long long now)
 		char why[32];
 
 		snprintf(why, sizeof(why), "HTTP %ld", st);
-		if (schedule_retry(c, r, now, why))
+		if (schedule_retry(c, r, now, CRAWL_HTTP_ERROR, why))
 			return;
 		fail_http(c, r);
 		return;
@@ -908,8 +916,9 @@ http_on_done(CURL *easy, CURLcode code, long long now)
 		session_fail(c->s, CRAWL_PROTOCOL_ERROR, "%s %s: %s",
 			     method_of(r), r->url, r->fail);
 	} else if (code == CURLE_OPERATION_TIMEDOUT) {
-		session_fail(c->s, CRAWL_TIMEOUT, "%s %s: %s", method_of(r),
-			     r->url, cerr);
+		if (!http_expire(c))
+			session_fail(c->s, CRAWL_TIMEOUT, "%s %s: %s",
+				     method_of(r), r->url, cerr);
 	} else if (code == CURLE_UNSUPPORTED_PROTOCOL ||
 		   code == CURLE_TOO_MANY_REDIRECTS) {
 		session_fail(c->s, CRAWL_HTTP_ERROR, "%s %s: %s", method_of(r),
@@ -920,7 +929,7 @@ http_on_done(CURL *easy, CURLcode code, long long now)
 	} else if (code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR ||
 		   code == CURLE_GOT_NOTHING || code == CURLE_PARTIAL_FILE) {
 		if (r->kind == R_STREAM ||
-		    !schedule_retry(c, r, now, curl_easy_strerror(code)))
+		    !schedule_retry(c, r, now, CRAWL_PROTOCOL_ERROR, cerr))
 			session_fail(c->s, CRAWL_PROTOCOL_ERROR, "%s %s: %s",
 				     method_of(r), r->url, cerr);
 		if (r->retry_at)
@@ -1037,6 +1046,17 @@ http_pump(struct http_conn *c, long long now)
 		post(c, m, now);
 		json_decref(m);
 	}
+}
+
+bool
+http_expire(struct http_conn *c)
+{
+	if (c->retried_status == CRAWL_OK || session_done(c->s))
+		return false;
+	session_fail(c->s, c->retried_status,
+		     "%s; retried %u time%s before the time budget ran out",
+		     c->retried_why, c->retries, c->retries == 1 ? "" : "s");
+	return true;
 }
 
 long long

@@ -65,6 +65,14 @@ struct http_conn *http_on_done(CURL *easy, CURLcode code, long long now);
    after the session is done, tear down (DELETE). */
 void http_pump(struct http_conn *c, long long now);
 
+/*
+ * The time budget ran out.  When an earlier attempt failed in a way that
+ * was retried (429, 503, a reset or truncated reply), the session fails
+ * with that failure, which says more than "timeout", and this returns
+ * true; otherwise it does nothing and returns false.
+ */
+bool http_expire(struct http_conn *c);
+
 /* The next time (monotonic ms) pump must run for a timer, or -1. */
 long long http_wake(const struct http_conn *c);
 

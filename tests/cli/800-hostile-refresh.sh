@@ -52,7 +52,7 @@ RP=$(cat "$T_DIR/rport")
 # name | kind (http mode or stdio mode) | status | error pattern
 CASES="$T_DIR/cases"
 cat >"$CASES" <<'EOT'
-h-truncated|http truncated|protocol_error/http_error|
+h-truncated|http truncated|protocol_error|transfer closed
 h-shortlen|http shortlen|protocol_error|
 h-deep|http deep|protocol_error|
 h-dupdesc|http dupdesc|protocol_error|duplicate
@@ -117,6 +117,8 @@ write_catalog() {
 }
 write_catalog
 status() { sqlite3 "$DB" "SELECT status || ' ' || tool_count FROM servers WHERE name = '$1'"; }
+# Status and tool count, and the error when not ok (so a failure says why).
+status_why() { sqlite3 "$DB" "SELECT status || ' ' || tool_count || CASE WHEN status = 'ok' THEN '' ELSE ' (' || coalesce(error, '') || ')' END FROM servers WHERE name = '$1'"; }
 names() { sqlite3 "$DB" "SELECT group_concat(t.name, ',') FROM (SELECT t.name FROM tools t JOIN servers s ON s.id = t.server_id WHERE s.name = '$1' AND t.removed_at IS NULL ORDER BY t.name) t"; }
 
 # 1. Everyone behaves: every server gets its last good tools.
@@ -168,10 +170,10 @@ sqlite3 "$DB" "SELECT s.name, t.name, t.def_id FROM tools t JOIN servers s ON s.
 grep -v -E '^(s-banner|s-flood|s-huge|s-forks)\|' "$T_DIR/tools-before" >"$T_DIR/tools-before2"
 t_ok "failed servers keep their last good tools, definition for definition" cmp "$T_DIR/tools-before2" "$T_DIR/tools-after"
 
-t_eq "good-pages undisturbed" "$(status good-pages) $(names good-pages)" "ok 3 first,second,third"
-t_eq "good-sse undisturbed" "$(status good-sse)" "ok 2"
-t_eq "good-retry: 429 with Retry-After, then ok" "$(status good-retry)" "ok 2"
-t_eq "good-stdio undisturbed" "$(status good-stdio) $(names good-stdio)" "ok 2 read_file,second_page_tool"
+t_eq "good-pages undisturbed" "$(status_why good-pages) $(names good-pages)" "ok 3 first,second,third"
+t_eq "good-sse undisturbed" "$(status_why good-sse)" "ok 2"
+t_eq "good-retry: 429 with Retry-After, then ok" "$(status_why good-retry)" "ok 2"
+t_eq "good-stdio undisturbed" "$(status_why good-stdio) $(names good-stdio)" "ok 2 read_file,second_page_tool"
 t_eq "unreachable recorded" "$(status x-unreachable)" "unreachable 0"
 t_eq "missing command recorded" "$(status x-missing)" "spawn_failed 0"
 for n in dot2 decimal hex mapped; do
