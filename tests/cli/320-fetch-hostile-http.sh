@@ -46,7 +46,7 @@ start=$(date +%s)
 check drip timeout "" --timeout 2 "$U/drip/mcp"
 # A truncated reply is retried; when the retry hangs until the budget is
 # spent, the error is still the truncation, not a bare timeout.
-check flaky protocol_error "transfer closed.*retried 1 time before the time budget ran out" --timeout 2 "$U/flaky/mcp"
+check flaky protocol_error "transfer closed.*retried 1 time before the time budget ran out" --timeout 3 "$U/flaky/mcp"
 check keepalive timeout "" --timeout 2 "$U/keepalive/mcp"
 t_eq "drip + keepalive within their budgets" "$(( $(date +%s) - start <= 7 ))" 1
 check unreachable unreachable "" "http://127.0.0.1:$(free_port)/mcp"
