@@ -707,6 +707,7 @@ prefilter_add(struct prefilter *p, const char *pattern, long *span,
 #define PF_MAP_BITS 13
 #define PF_MAP_WORDS ((1u << PF_MAP_BITS) / 8)
 #define PF_MAP_MIN 64
+#define PF_MAP_AFTER 4
 
 /* The map's byte for the two bytes a b, folded into PF_MAP_BITS so that
    the map stays in the first-level cache. */
@@ -810,16 +811,14 @@ prefilter_fold(const struct prefilter *p, const char *s, size_t n,
 	       struct buf *fb, uint64_t *state)
 {
 	static const char slack[PF_SLACK];
-	size_t w = lit_words(p), i;
-	unsigned char *map = (unsigned char *)(state + 4 * w + 1);
-	const unsigned char *f;
-	unsigned mark;
+	size_t w = lit_words(p);
 
 	memset(state, 0, 4 * w * sizeof(*state));
-	/* state[4 * w]: the map's mark in bits 8 and up, and in bit 0
-	   whether it was built for this document. */
-	mark = (unsigned)(state[4 * w] >> 8);
-	state[4 * w] = (uint64_t)mark << 8;
+	/* state[4 * w]: the map's mark in bits 8 and up, in bit 0 whether
+	   it was built for this document, in bits 1-7 how many searches
+	   ran before it was (it is built on the PF_MAP_AFTER-th: a few
+	   searches cost less than the map). */
+	state[4 * w] &= ~(uint64_t)0xff;
 	buf_reset(fb);
 	if (buf_append(fb, s, n) < 0 || buf_append(fb, slack, PF_SLACK) < 0) {
 		buf_reset(fb);
@@ -828,17 +827,24 @@ prefilter_fold(const struct prefilter *p, const char *s, size_t n,
 	/* Folding only shrinks, so it works in place. */
 	fb->len = fold((unsigned char *)fb->data, n);
 	memset(fb->data + fb->len, 0, PF_SLACK);
-	if (fb->len < PF_MAP_MIN)
-		return true;
-	f = (const unsigned char *)fb->data;
+	return true;
+}
+
+/* Build the two-byte map of h[0..n) under a new mark (*word). */
+static void
+build_map(uint64_t *word, const unsigned char *h, size_t n)
+{
+	unsigned char *map = (unsigned char *)(word + 1);
+	unsigned mark = (unsigned)(*word >> 8);
+	size_t i;
+
 	if (++mark > UINT8_MAX) {
-		memset(map, 0, PF_MAP_WORDS * sizeof(*state));
+		memset(map, 0, PF_MAP_WORDS * sizeof(*word));
 		mark = 1;
 	}
-	for (i = 0; i + 1 < fb->len; i++)
-		map[bigram(f[i], f[i + 1])] = (unsigned char)mark;
-	state[4 * w] = (uint64_t)mark << 8 | 1;
-	return true;
+	for (i = 0; i + 1 < n; i++)
+		map[bigram(h[i], h[i + 1])] = (unsigned char)mark;
+	*word = (uint64_t)mark << 8 | 1;
 }
 
 /* Whether every two-byte sequence of l[0..len) occurs (the map was
@@ -967,36 +973,62 @@ find_lit_last(const unsigned char *h, size_t n, const char *l, size_t len)
 #endif
 
 /*
- * Where literal k first occurs in h[0..n) if that is before limit, else
- * PREFILTER_NONE.  What a search learns is kept, so a literal is never
- * searched twice over the same bytes of one document.
+ * One document's state (prefilter_words() words, laid out as described
+ * above), seen through named pointers so that each lookup is one load.
  */
+struct pfdoc {
+	const unsigned char *h;  /* the folded document */
+	size_t n;                /* its length */
+	uint64_t *seen;          /* looked for (to the end) */
+	uint64_t *found;         /* ... and found */
+	uint64_t *part;          /* looked for in part */
+	uint64_t *lastk;         /* last occurrence known */
+	uint64_t *mark;          /* the map's mark word */
+	uint64_t *first, *last;  /* per literal */
+};
+
+static void
+pfdoc_init(const struct prefilter *p, struct pfdoc *d, const struct buf *folded,
+	   uint64_t *state)
+{
+	size_t w = lit_words(p);
+
+	d->h = (const unsigned char *)folded->data;
+	d->n = folded->len;
+	d->seen = state;
+	d->found = state + w;
+	d->part = state + 2 * w;
+	d->lastk = state + 3 * w;
+	d->mark = state + 4 * w;
+	d->first = state + 4 * w + 1 + PF_MAP_WORDS;
+	d->last = d->first + p->nlit;
+}
+
+/* lit_first() when literal k was not looked for to the end yet. */
 static size_t
-lit_first(const struct prefilter *p, uint32_t k, const unsigned char *h,
-	  size_t n, size_t limit, uint64_t *state)
+lit_search(const struct prefilter *p, const struct pfdoc *d, uint32_t k,
+	   size_t limit)
 {
 	const struct pf_lit *l = &p->lit[k];
-	size_t w = lit_words(p), at, from = 0, end;
-	uint64_t bit = 1ull << (k % 64), *first = state + 4 * w + 1 +
-						  PF_MAP_WORDS;
+	const unsigned char *h = d->h;
+	size_t n = d->n, at, from = 0, end;
+	uint64_t bit = 1ull << (k % 64);
 
-	if (state[k / 64] & bit) {
-		if ((state[w + k / 64] & bit) && first[k] < limit)
-			return first[k];
-		return PREFILTER_NONE;
-	}
 	/* Looked for in part: no occurrence starts before first[k]. */
-	if (state[2 * w + k / 64] & bit)
-		from = first[k];
+	if (d->part[k / 64] & bit)
+		from = d->first[k];
 	if (from >= limit)
 		return PREFILTER_NONE;
 	end = limit + l->len - 1 < n ? limit + l->len - 1 : n;
+	if (l->len >= 2 && n >= PF_MAP_MIN && !(*d->mark & 1) &&
+	    ((*d->mark += 2) & 0xfe) >> 1 >= PF_MAP_AFTER)
+		build_map(d->mark, h, n);
 	if (l->len == 1) {
 		const unsigned char *c = memchr(h + from, l->s[0], end - from);
 
 		at = c ? (size_t)(c - h) : PREFILTER_NONE;
-	} else if ((state[4 * w] & 1) &&
-		   !bigrams_present(state + 4 * w, l->s, l->len)) {
+	} else if ((*d->mark & 1) &&
+		   !bigrams_present(d->mark, l->s, l->len)) {
 		at = PREFILTER_NONE;
 		end = n;
 	} else {
@@ -1005,75 +1037,100 @@ lit_first(const struct prefilter *p, uint32_t k, const unsigned char *h,
 			at += from;
 	}
 	if (at != PREFILTER_NONE || end == n) {
-		state[k / 64] |= bit;
+		d->seen[k / 64] |= bit;
 		if (at != PREFILTER_NONE) {
-			state[w + k / 64] |= bit;
-			first[k] = at;
+			d->found[k / 64] |= bit;
+			d->first[k] = at;
 		}
 		return at;
 	}
-	state[2 * w + k / 64] |= bit;
-	first[k] = end - l->len + 1;
+	d->part[k / 64] |= bit;
+	d->first[k] = end - l->len + 1;
 	return PREFILTER_NONE;
 }
 
+/*
+ * Where literal k first occurs in the document if that is before limit,
+ * else PREFILTER_NONE.  What a search learns is kept, so a literal is
+ * never searched twice over the same bytes of one document.
+ */
+static inline size_t
+lit_first(const struct prefilter *p, const struct pfdoc *d, uint32_t k,
+	  size_t limit)
+{
+	uint64_t bit = 1ull << (k % 64);
+
+	if (d->seen[k / 64] & bit)
+		return (d->found[k / 64] & bit) && d->first[k] < limit
+			       ? d->first[k]
+			       : PREFILTER_NONE;
+	/* Most literals looked for are absent, which the two-byte map
+	   mostly tells without a search (or a call). */
+	if ((*d->mark & 1) && p->lit[k].len >= 2 &&
+	    !bigrams_present(d->mark, p->lit[k].s, p->lit[k].len)) {
+		d->seen[k / 64] |= bit;
+		return PREFILTER_NONE;
+	}
+	return lit_search(p, d, k, limit);
+}
+
 static bool
-eval_node(const struct prefilter *p, int id, const unsigned char *h,
-	  size_t n, uint64_t *state)
+eval_node(const struct prefilter *p, int id, const struct pfdoc *d)
 {
 	const struct pf_node *nd = &p->node[id];
 	size_t i;
 
-	switch (nd->op) {
-	case PF_LIT:
-		return lit_first(p, nd->lit, h, n, n, state) != PREFILTER_NONE;
-	case PF_AND:
-		for (i = 0; i < nd->nkids; i++)
-			if (!eval_node(p, nd->kids[i], h, n, state))
-				return false;
-		return true;
-	case PF_OR:
-		for (i = 0; i < nd->nkids; i++)
-			if (eval_node(p, nd->kids[i], h, n, state))
-				return true;
-		return false;
+	if (nd->op == PF_LIT)
+		return lit_first(p, d, nd->lit, d->n) != PREFILTER_NONE;
+	/* Literal children are looked up here rather than in a call each:
+	   most conditions are ORs of many literals. */
+	for (i = 0; i < nd->nkids; i++) {
+		const struct pf_node *kid = &p->node[nd->kids[i]];
+		bool v = kid->op == PF_LIT
+				 ? lit_first(p, d, kid->lit, d->n) !=
+					   PREFILTER_NONE
+				 : eval_node(p, nd->kids[i], d);
+
+		if (v != (nd->op == PF_AND))
+			return v;
 	}
-	return true;
+	return nd->op == PF_AND;
 }
 
 bool
 prefilter_eval(const struct prefilter *p, int id, const struct buf *folded,
 	       uint64_t *state)
 {
+	struct pfdoc d;
+
 	if (id < 0)
 		return true;
-	return eval_node(p, id, (const unsigned char *)folded->data,
-			 folded->len, state);
+	pfdoc_init(p, &d, folded, state);
+	return eval_node(p, id, &d);
 }
 
 /*
- * Where literal k last occurs in h[0..n) if that is at or after floor,
- * else PREFILTER_NONE.  A search of the whole document is kept.
+ * Where literal k last occurs in the document if that is at or after
+ * floor, else PREFILTER_NONE.  A search of the whole document is kept.
  */
 static size_t
-lit_last(const struct prefilter *p, uint32_t k, const unsigned char *h,
-	 size_t n, size_t floor, uint64_t *state)
+lit_last(const struct prefilter *p, const struct pfdoc *d, uint32_t k,
+	 size_t floor)
 {
 	const struct pf_lit *l = &p->lit[k];
-	size_t w = lit_words(p), at, from = floor;
-	uint64_t bit = 1ull << (k % 64), *first = state + 4 * w + 1 +
-						  PF_MAP_WORDS,
-		 *last = first + p->nlit;
+	const unsigned char *h = d->h;
+	size_t n = d->n, at, from = floor;
+	uint64_t bit = 1ull << (k % 64);
 
-	if (state[3 * w + k / 64] & bit)
-		return last[k] != PREFILTER_NONE && last[k] >= floor
-			       ? last[k]
+	if (d->lastk[k / 64] & bit)
+		return d->last[k] != PREFILTER_NONE && d->last[k] >= floor
+			       ? d->last[k]
 			       : PREFILTER_NONE;
 	/* Nothing before its first occurrence. */
-	if (lit_first(p, k, h, n, n, state) == PREFILTER_NONE)
+	if (lit_first(p, d, k, n) == PREFILTER_NONE)
 		return PREFILTER_NONE;
-	if (first[k] > from)
-		from = first[k];
+	if (d->first[k] > from)
+		from = d->first[k];
 	if (l->len == 1) {
 		const unsigned char *c = memrchr(h + from, l->s[0], n - from);
 
@@ -1083,9 +1140,9 @@ lit_last(const struct prefilter *p, uint32_t k, const unsigned char *h,
 		if (at != PREFILTER_NONE)
 			at += from;
 	}
-	if (from == first[k]) {
-		state[3 * w + k / 64] |= bit;
-		last[k] = at;
+	if (from == d->first[k]) {
+		d->lastk[k / 64] |= bit;
+		d->last[k] = at;
 	}
 	return at;
 }
@@ -1101,8 +1158,8 @@ lit_last(const struct prefilter *p, uint32_t k, const unsigned char *h,
  * beyond the best so far.
  */
 static size_t
-node_where(const struct prefilter *p, int id, const unsigned char *h,
-	   size_t n, size_t bound, bool last, uint64_t *state)
+node_where(const struct prefilter *p, int id, const struct pfdoc *d,
+	   size_t bound, bool last)
 {
 	const struct pf_node *nd = &p->node[id];
 	size_t i, at, best = PREFILTER_NONE;
@@ -1110,12 +1167,11 @@ node_where(const struct prefilter *p, int id, const unsigned char *h,
 	switch (nd->op) {
 	case PF_LIT:
 		if (last)
-			return lit_last(p, nd->lit, h, n, bound, state);
-		return lit_first(p, nd->lit, h, n, bound, state);
+			return lit_last(p, d, nd->lit, bound);
+		return lit_first(p, d, nd->lit, bound);
 	case PF_AND:
 		for (i = 0; i < nd->nkids; i++) {
-			at = node_where(p, nd->kids[i], h, n, bound, last,
-					state);
+			at = node_where(p, nd->kids[i], d, bound, last);
 			if (at == PREFILTER_NONE)
 				return at;
 			if (best == PREFILTER_NONE ||
@@ -1126,12 +1182,18 @@ node_where(const struct prefilter *p, int id, const unsigned char *h,
 	case PF_OR:
 		/* Nothing comes before offset 0. */
 		for (i = 0; i < nd->nkids && (last || best != 0); i++) {
+			const struct pf_node *kid = &p->node[nd->kids[i]];
 			size_t beyond = bound;
 
 			if (best != PREFILTER_NONE)
 				beyond = last ? best + 1 : best;
-			at = node_where(p, nd->kids[i], h, n, beyond, last,
-					state);
+			if (kid->op != PF_LIT)
+				at = node_where(p, nd->kids[i], d, beyond,
+						last);
+			else if (last)
+				at = lit_last(p, d, kid->lit, beyond);
+			else
+				at = lit_first(p, d, kid->lit, beyond);
 			if (at != PREFILTER_NONE)
 				best = at;
 		}
@@ -1144,10 +1206,10 @@ size_t
 prefilter_where(const struct prefilter *p, int id, const struct buf *folded,
 		uint64_t *state, bool last)
 {
-	const unsigned char *h = (const unsigned char *)folded->data;
+	struct pfdoc d;
 
 	if (id < 0)
 		return last ? PREFILTER_NONE : 0;
-	return node_where(p, id, h, folded->len,
-			  last ? 0 : folded->len + 1, last, state);
+	pfdoc_init(p, &d, folded, state);
+	return node_where(p, id, &d, last ? 0 : folded->len + 1, last);
 }
