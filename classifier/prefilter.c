@@ -48,6 +48,7 @@ struct pf_lit {
 	char s[PF_MAX_LIT + 1]; /* lowercase ASCII, NUL-terminated */
 	size_t len;
 	uint32_t node;          /* its PF_LIT node */
+	uint16_t pair[PF_MAX_LIT - 1]; /* bigram() of each two bytes */
 };
 
 struct prefilter {
@@ -130,6 +131,17 @@ new_node(struct prefilter *p, enum pf_op op)
 	return (int)p->nnode++;
 }
 
+/* Bits of the two-byte map's index (the state's map, below). */
+#define PF_MAP_BITS 13
+
+/* The map's byte for the two bytes a b, folded into PF_MAP_BITS so that
+   the map stays in the first-level cache. */
+static unsigned
+bigram(unsigned a, unsigned b)
+{
+	return (a ^ b << 5) & ((1u << PF_MAP_BITS) - 1);
+}
+
 /* The node of literal s[0..len) (len >= 1), shared between patterns. */
 static int
 lit_node(struct prefilter *p, const char *s, size_t len)
@@ -155,6 +167,9 @@ lit_node(struct prefilter *p, const char *s, size_t len)
 	l->s[len] = '\0';
 	l->len = len;
 	l->node = (uint32_t)nd;
+	for (i = 0; i + 1 < len; i++)
+		l->pair[i] = (uint16_t)bigram((unsigned char)s[i],
+					      (unsigned char)s[i + 1]);
 	p->node[nd].lit = (uint32_t)p->nlit++;
 	return nd;
 }
@@ -704,18 +719,10 @@ prefilter_add(struct prefilter *p, const char *pattern, long *span,
  * found) or how far from the start it does not occur (looked for in
  * part), then where it last occurs.
  */
-#define PF_MAP_BITS 13
 #define PF_MAP_WORDS ((1u << PF_MAP_BITS) / 8)
 #define PF_MAP_MIN 64
 #define PF_MAP_AFTER 4
 
-/* The map's byte for the two bytes a b, folded into PF_MAP_BITS so that
-   the map stays in the first-level cache. */
-static unsigned
-bigram(unsigned a, unsigned b)
-{
-	return (a ^ b << 5) & ((1u << PF_MAP_BITS) - 1);
-}
 
 static size_t
 lit_words(const struct prefilter *p)
@@ -847,18 +854,17 @@ build_map(uint64_t *word, const unsigned char *h, size_t n)
 	*word = (uint64_t)mark << 8 | 1;
 }
 
-/* Whether every two-byte sequence of l[0..len) occurs (the map was
+/* Whether every two-byte sequence of literal l occurs (the map was
    built, with the mark in word). */
 static bool
-bigrams_present(const uint64_t *word, const char *l, size_t len)
+bigrams_present(const uint64_t *word, const struct pf_lit *l)
 {
 	const unsigned char *map = (const unsigned char *)(word + 1);
 	unsigned char mark = (unsigned char)(*word >> 8);
 	size_t k;
 
-	for (k = 0; k + 1 < len; k++)
-		if (map[bigram((unsigned char)l[k], (unsigned char)l[k + 1])] !=
-		    mark)
+	for (k = 0; k + 1 < l->len; k++)
+		if (map[l->pair[k]] != mark)
 			return false;
 	return true;
 }
@@ -1028,7 +1034,7 @@ lit_search(const struct prefilter *p, const struct pfdoc *d, uint32_t k,
 
 		at = c ? (size_t)(c - h) : PREFILTER_NONE;
 	} else if ((*d->mark & 1) &&
-		   !bigrams_present(d->mark, l->s, l->len)) {
+		   !bigrams_present(d->mark, l)) {
 		at = PREFILTER_NONE;
 		end = n;
 	} else {
@@ -1067,7 +1073,7 @@ lit_first(const struct prefilter *p, const struct pfdoc *d, uint32_t k,
 	/* Most literals looked for are absent, which the two-byte map
 	   mostly tells without a search (or a call). */
 	if ((*d->mark & 1) && p->lit[k].len >= 2 &&
-	    !bigrams_present(d->mark, p->lit[k].s, p->lit[k].len)) {
+	    !bigrams_present(d->mark, &p->lit[k])) {
 		d->seen[k / 64] |= bit;
 		return PREFILTER_NONE;
 	}

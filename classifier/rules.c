@@ -95,6 +95,7 @@ rules_free(struct rules *r)
 	free(r->rule);
 	free(r->phrases);
 	free(r->table);
+	free(r->tags);
 	free(r->version);
 	pcre2_match_context_free(r->mctx);
 	prefilter_free(r->pf);
@@ -912,6 +913,7 @@ build_index(struct rules *r)
 	while (size < r->nphrases * 2)
 		size *= 2;
 	r->table = xcalloc(size, sizeof(*r->table));
+	r->tags = xcalloc(size, sizeof(*r->tags));
 	r->tmask = size - 1;
 	for (i = 0; i < r->nphrases; i = j) {
 		const char *w = r->phrases[i].words[0];
@@ -922,6 +924,7 @@ build_index(struct rules *r)
 		for (k = h & r->tmask; r->table[k].word; k = (k + 1) & r->tmask)
 			;
 		s = &r->table[k];
+		r->tags[k] = rules_word_tag(h);
 		s->word = w;
 		s->hash = h;
 		s->len = (uint32_t)strlen(w);

@@ -132,6 +132,11 @@ struct rules {
 	struct phrase *phrases;       /* sorted by first word; owned */
 	size_t nphrases;
 	struct wslot *table;          /* open addressing; owned */
+	uint8_t *tags;                /* per slot: 0 empty, else
+					 rules_word_tag() of its hash, so
+					 that a word not in the index (most
+					 are) is known from one small array
+					 without touching the table; owned */
 	size_t tmask;                 /* table size - 1 */
 	uint32_t *scan[F__COUNT];     /* pattern and detector rules per
 					 field, in rule order; owned */
@@ -150,22 +155,30 @@ rules_word_hash(const char *s, size_t n)
 	return word_hash(s, n);
 }
 
+/* The tag of a slot holding a word of hash h: never 0. */
+static inline uint8_t
+rules_word_tag(uint32_t h)
+{
+	return (uint8_t)(h >> 24 | 1);
+}
+
 /* The slot for word[0..n) whose rules_word_hash() is h, or NULL. */
 static inline const struct wslot *
 rules_lookup(const struct rules *r, const char *word, size_t n, uint32_t h)
 {
+	uint8_t tag = rules_word_tag(h), t;
 	size_t i;
 
 	if (!r->table)
 		return NULL;
-	for (i = h & r->tmask;; i = (i + 1) & r->tmask) {
+	for (i = h & r->tmask; (t = r->tags[i]) != 0; i = (i + 1) & r->tmask) {
 		const struct wslot *s = &r->table[i];
 
-		if (!s->word)
-			return NULL;
-		if (s->hash == h && s->len == n && memcmp(s->word, word, n) == 0)
+		if (t == tag && s->hash == h && s->len == n &&
+		    memcmp(s->word, word, n) == 0)
 			return s;
 	}
+	return NULL;
 }
 
 #endif
