@@ -44,11 +44,11 @@ check toonew protocol_too_new "refuses protocol" "$U/toonew/mcp"
 check nothere transport_unsupported "POST: HTTP 404.*GET: HTTP 405" "$U/nothere/mcp"
 start=$(date +%s)
 check drip timeout "" --timeout 2 "$U/drip/mcp"
+check keepalive timeout "" --timeout 2 "$U/keepalive/mcp"
+t_eq "drip + keepalive within their budgets" "$(( $(date +%s) - start <= 7 ))" 1
 # A truncated reply is retried; when the retry hangs until the budget is
 # spent, the error is still the truncation, not a bare timeout.
 check flaky protocol_error "transfer closed.*retried 1 time before the time budget ran out" --timeout 3 "$U/flaky/mcp"
-check keepalive timeout "" --timeout 2 "$U/keepalive/mcp"
-t_eq "drip + keepalive within their budgets" "$(( $(date +%s) - start <= 7 ))" 1
 check unreachable unreachable "" "http://127.0.0.1:$(free_port)/mcp"
 check scheme transport_unsupported "not an http" "file:///etc/passwd"
 t_done
