@@ -35,6 +35,17 @@ struct textref {
 	uint32_t match; /* matched text */
 };
 
+/*
+ * Where a gated rule's "requires" words occur in one field's document:
+ * every match holds one of them (docs/rules.md), so no match starts
+ * after the last or more than the pattern's span before the first.
+ */
+struct gatepos {
+	int field;      /* enum field, or -1: none recorded */
+	uint32_t first; /* offset of the first and of the last occurrence */
+	uint32_t last;
+};
+
 /* Where a rule first matched. */
 struct hit {
 	int field;     /* enum field, or -1: no hit */
@@ -68,6 +79,9 @@ struct classifier {
 					  pattern's "requires" word occurs */
 	uint32_t *armlist;             /* rules armed, to reset */
 	size_t narmed;
+	struct gatepos *gate;          /* per rule: where its "requires"
+					  words occur in the field being
+					  scanned */
 	struct docstat stat[F__COUNT]; /* one-pass facts for detectors */
 	struct buf keys;               /* schema keys, after the values */
 	struct buf strs;               /* a verdict's strings, before they
@@ -183,6 +197,9 @@ classifier_new(const struct rules *rules)
 	c->hitlist = xcalloc(rules->nrules + 1, sizeof(*c->hitlist));
 	c->armed = xcalloc(rules->nrules + 1, sizeof(*c->armed));
 	c->armlist = xcalloc(rules->nrules + 1, sizeof(*c->armlist));
+	c->gate = xcalloc(rules->nrules + 1, sizeof(*c->gate));
+	for (i = 0; i <= rules->nrules; i++)
+		c->gate[i].field = -1;
 	for (i = 0; i < rules->nrules; i++)
 		c->hits[i].field = -1;
 	return c;
@@ -211,6 +228,7 @@ classifier_free(struct classifier *c)
 	free(c->hitlist);
 	free(c->armed);
 	free(c->armlist);
+	free(c->gate);
 	free(c);
 }
 
@@ -434,6 +452,20 @@ record(struct classifier *c, uint32_t rule, int field, size_t off,
 	c->hitlist[c->nhit++] = rule;
 }
 
+/* A "requires" word of a gated rule occurs at off in field f. */
+static void
+gate_seen(struct gatepos *g, int f, uint32_t off)
+{
+	if (g->field != f) {
+		g->field = f;
+		g->first = g->last = off;
+	} else if (off < g->first) {
+		g->first = off;
+	} else if (off > g->last) {
+		g->last = off;
+	}
+}
+
 /* Run the word lists of field f over its word list. */
 static void
 match_words(struct classifier *c, int f, const struct wordlist *wl,
@@ -462,6 +494,11 @@ match_words(struct classifier *c, int f, const struct wordlist *wl,
 				if (!c->armed[p->rule])
 					c->armlist[c->narmed++] = p->rule;
 				c->armed[p->rule] |= (uint16_t)bit;
+				/* Name words' offsets are in the name, not in
+				   the field's document. */
+				if (wl != &c->words[F_NAME_WORDS])
+					gate_seen(&c->gate[p->rule], f,
+						  wl->w[i].off);
 				continue;
 			}
 			/* Hashes first: most phrases part at their second
@@ -777,6 +814,73 @@ may_detect(const struct classifier *c, const struct rule *ru,
 }
 
 /*
+ * A match holds something at q and is at most span bytes long: set *from
+ * to where the earliest can start (on the first byte of a character)
+ * when that is past the start.
+ */
+static void
+start_before(const unsigned char *s, size_t q, size_t span, size_t *from)
+{
+	size_t k;
+
+	if (q <= span)
+		return;
+	*from = q - span;
+	for (k = 0; k < 3 && *from > 0 && (s[*from] & 0xc0) == 0x80; k++)
+		(*from)--;
+}
+
+/*
+ * No match starts after q, and none reads more than read bytes from its
+ * start (its reach and one character more): set *end to where s[0..len)
+ * can be cut (on the first byte of a character) when that is before len.
+ */
+static void
+cut_after(const unsigned char *s, size_t len, size_t q, size_t read,
+	  size_t *end)
+{
+	size_t k, e = q + read;
+
+	if (e >= len)
+		return;
+	for (k = 0; k < 3 && e < len && (s[e] & 0xc0) == 0x80; k++)
+		e++;
+	*end = e;
+}
+
+/*
+ * Which part of document f (d) gated rule ri's pattern must be run on,
+ * by where its "requires" words occur: *from, an offset before which no
+ * match starts, and *end, a length to which d can be cut without changing
+ * what matches (as pf_range() below, from words the tokenizer found
+ * rather than from literal searches).  False, with both as they were,
+ * when no word of it was recorded in this field or the pattern's span is
+ * not known.
+ */
+static bool
+gate_range(struct classifier *c, int f, uint32_t ri, const struct buf *d,
+	   size_t *from, size_t *end)
+{
+	const struct rule *ru = &c->r->rule[ri];
+	const struct gatepos *g = &c->gate[ri];
+	const unsigned char *s = (const unsigned char *)buf_cstr(d);
+	size_t unit, span;
+
+	if (!ru->gated || g->field != f || ru->span < 0)
+		return false;
+	if (!c->stat[f].done)
+		doc_stat(&c->stat[f], s, d->len);
+	unit = c->stat[f].high ? 4 : 1;
+	span = (size_t)ru->span * unit;
+	start_before(s, g->first, span, from);
+	/* No match starts after the last word. */
+	if (ru->reach >= 0)
+		cut_after(s, d->len, g->last, (size_t)ru->reach * unit + unit,
+			  end);
+	return true;
+}
+
+/*
  * Which part of document f (d) rule ri's pattern must be run on, by its
  * prefilter: false when it cannot match, else *from, an offset before
  * which no match starts, and *end, a length to which the document can be
@@ -791,7 +895,7 @@ pf_range(struct classifier *c, int f, uint32_t ri, const struct buf *d,
 	const struct rule *ru = &c->r->rule[ri];
 	const unsigned char *s = (const unsigned char *)buf_cstr(d);
 	struct pfstat *ps = &c->pfs[ri];
-	size_t q, unit, span, k;
+	size_t q, unit, span;
 	bool ok;
 
 	*from = 0;
@@ -816,9 +920,11 @@ pf_range(struct classifier *c, int f, uint32_t ri, const struct buf *d,
 		if (!ok)
 			return false;
 	}
-	/* Where: worth its searches only on a document longer than the
-	   longest match (in bytes: UTF-8 takes at most four a character). */
-	if (ru->span < 0)
+	/* Where: from the rule's words when the tokenizer found them, at no
+	   cost; else from its literals, worth their searches only on a
+	   document longer than the longest match (in bytes: UTF-8 takes at
+	   most four a character). */
+	if (gate_range(c, f, ri, d, from, end) || ru->span < 0)
 		return true;
 	if (!c->stat[f].done)
 		doc_stat(&c->stat[f], s, d->len);
@@ -829,13 +935,7 @@ pf_range(struct classifier *c, int f, uint32_t ri, const struct buf *d,
 	q = prefilter_where(c->r->pf, ru->pf, &c->fold, c->pf_state, false);
 	if (q == PREFILTER_NONE)
 		return false;
-	if (q > span) {
-		*from = q - span;
-		/* Start on the first byte of a character. */
-		for (k = 0; k < 3 && *from > 0 && (s[*from] & 0xc0) == 0x80;
-		     k++)
-			(*from)--;
-	}
+	start_before(s, q, span, from);
 	/* No match starts after the last place its literals occur, and
 	   none examines more than reach characters from its start, so the
 	   rest of the document (past one more character) is never read.
@@ -846,13 +946,7 @@ pf_range(struct classifier *c, int f, uint32_t ri, const struct buf *d,
 	q = prefilter_where(c->r->pf, ru->pf, &c->fold, c->pf_state, true);
 	if (q == PREFILTER_NONE)
 		return false;
-	if (q + ((size_t)ru->reach + 1) * unit < d->len) {
-		*end = q + ((size_t)ru->reach + 1) * unit;
-		/* End on the first byte of a character. */
-		for (k = 0; k < 3 && *end < d->len && (s[*end] & 0xc0) == 0x80;
-		     k++)
-			(*end)++;
-	}
+	cut_after(s, d->len, q, ((size_t)ru->reach + 1) * unit, end);
 	return true;
 }
 
@@ -917,7 +1011,8 @@ match_scan(struct classifier *c, int f)
 		   could only have hit a limit, which docs/rules.md notes.) */
 		from = 0;
 		end = d->len;
-		if (ru->pf >= 0 && !pf_range(c, f, ri, d, &fold, &from, &end))
+		if (ru->pf >= 0 ? !pf_range(c, f, ri, d, &fold, &from, &end)
+				: (gate_range(c, f, ri, d, &from, &end), false))
 			continue;
 		/* Compiled with PCRE2_MATCH_INVALID_UTF, the JIT code copes
 		   with any bytes, so its direct entry needs no UTF check. */
@@ -942,8 +1037,10 @@ reset(struct classifier *c)
 	for (i = 0; i < c->nhit; i++)
 		c->hits[c->hitlist[i]].field = -1;
 	c->nhit = 0;
-	for (i = 0; i < c->narmed; i++)
+	for (i = 0; i < c->narmed; i++) {
 		c->armed[c->armlist[i]] = 0;
+		c->gate[c->armlist[i]].field = -1;
+	}
 	c->narmed = 0;
 	for (i = 0; i < F__COUNT; i++) {
 		c->stat[i].done = false;
