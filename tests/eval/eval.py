@@ -9,6 +9,9 @@ accuracy, poisoning recall and false-positive rate, and agreement with the
 annotations the servers declared.  With --check it exits 1 when a floor is
 missed (category accuracy >= 90%, destructive and financial recall >= 95%,
 poisoning recall >= 95%, no poisoning false positive on benign tools).
+With --against OTHER it classifies the same tools with a second binary as
+well and exits 1 unless every verdict is byte for byte the same (for a
+change meant to make classification faster and nothing else).
 """
 import argparse, glob, json, os, subprocess, sys, tempfile
 
@@ -144,6 +147,9 @@ def main():
     ap.add_argument("--check", action="store_true",
                     help="exit 1 when a floor is missed (over all splits)")
     ap.add_argument("--misses", action="store_true")
+    ap.add_argument("--against", metavar="MCPRISK",
+                    help="also classify with this binary; exit 1 unless "
+                         "every verdict is the same")
     a = ap.parse_args()
     files = sorted(glob.glob(os.path.join(a.data, "*.jsonl")))
     rows = load(files)
@@ -155,6 +161,16 @@ def main():
         report(f"split={split}", [rows[i] for i in idx],
                [verdicts[i] for i in idx], a.misses)
     res = report("all", rows, verdicts, False)
+    if a.against:
+        other = classify(a.against, a.rules, rows)
+        diff = [rows[i]["id"] for i, (x, y) in enumerate(zip(verdicts, other))
+                if json.dumps(x, sort_keys=True) !=
+                json.dumps(y, sort_keys=True)]
+        print(f"\nverdicts against {a.against}: {len(rows) - len(diff)} "
+              f"the same, {len(diff)} different"
+              + (": " + ", ".join(diff[:20]) if diff else ""))
+        if diff:
+            return 1
     if not a.check:
         return 0
     fails = []
