@@ -813,6 +813,17 @@ may_detect(const struct classifier *c, const struct rule *ru,
 	return true;
 }
 
+/* The most bytes a character of document f (d) takes: 1 in ASCII, else
+   4 (UTF-8), for turning a pattern's span and reach into bytes. */
+static size_t
+char_bytes(struct classifier *c, int f, const struct buf *d)
+{
+	if (!c->stat[f].done)
+		doc_stat(&c->stat[f], (const unsigned char *)buf_cstr(d),
+			 d->len);
+	return c->stat[f].high ? 4 : 1;
+}
+
 /*
  * A match holds something at q and is at most span bytes long: set *from
  * to where the earliest can start (on the first byte of a character)
@@ -864,18 +875,15 @@ gate_range(struct classifier *c, int f, uint32_t ri, const struct buf *d,
 	const struct rule *ru = &c->r->rule[ri];
 	const struct gatepos *g = &c->gate[ri];
 	const unsigned char *s = (const unsigned char *)buf_cstr(d);
-	size_t unit, span;
+	size_t unit;
 
 	if (!ru->gated || g->field != f || ru->span < 0)
 		return false;
-	if (!c->stat[f].done)
-		doc_stat(&c->stat[f], s, d->len);
-	unit = c->stat[f].high ? 4 : 1;
-	span = (size_t)ru->span * unit;
-	start_before(s, g->first, span, from);
+	unit = char_bytes(c, f, d);
+	start_before(s, g->first, (size_t)ru->span * unit, from);
 	/* No match starts after the last word. */
 	if (ru->reach >= 0)
-		cut_after(s, d->len, g->last, (size_t)ru->reach * unit + unit,
+		cut_after(s, d->len, g->last, ((size_t)ru->reach + 1) * unit,
 			  end);
 	return true;
 }
@@ -926,9 +934,7 @@ pf_range(struct classifier *c, int f, uint32_t ri, const struct buf *d,
 	   most four a character). */
 	if (gate_range(c, f, ri, d, from, end) || ru->span < 0)
 		return true;
-	if (!c->stat[f].done)
-		doc_stat(&c->stat[f], s, d->len);
-	unit = c->stat[f].high ? 4 : 1;
+	unit = char_bytes(c, f, d);
 	span = (size_t)ru->span * unit;
 	if (d->len <= span)
 		return true;
@@ -1011,8 +1017,9 @@ match_scan(struct classifier *c, int f)
 		   could only have hit a limit, which docs/rules.md notes.) */
 		from = 0;
 		end = d->len;
-		if (ru->pf >= 0 ? !pf_range(c, f, ri, d, &fold, &from, &end)
-				: (gate_range(c, f, ri, d, &from, &end), false))
+		if (ru->pf < 0)
+			gate_range(c, f, ri, d, &from, &end);
+		else if (!pf_range(c, f, ri, d, &fold, &from, &end))
 			continue;
 		/* Compiled with PCRE2_MATCH_INVALID_UTF, the JIT code copes
 		   with any bytes, so its direct entry needs no UTF check. */

@@ -723,7 +723,6 @@ prefilter_add(struct prefilter *p, const char *pattern, long *span,
 #define PF_MAP_MIN 64
 #define PF_MAP_AFTER 4
 
-
 static size_t
 lit_words(const struct prefilter *p)
 {
@@ -1019,6 +1018,7 @@ lit_search(const struct prefilter *p, const struct pfdoc *d, uint32_t k,
 	const unsigned char *h = d->h;
 	size_t n = d->n, at, from = 0, end;
 	uint64_t bit = 1ull << (k % 64);
+	bool mapped = false;
 
 	/* Looked for in part: no occurrence starts before first[k]. */
 	if (d->part[k / 64] & bit)
@@ -1026,15 +1026,18 @@ lit_search(const struct prefilter *p, const struct pfdoc *d, uint32_t k,
 	if (from >= limit)
 		return PREFILTER_NONE;
 	end = limit + l->len - 1 < n ? limit + l->len - 1 : n;
+	/* Bits 1-7 of the mark word count the searches without a map. */
 	if (l->len >= 2 && n >= PF_MAP_MIN && !(*d->mark & 1) &&
-	    ((*d->mark += 2) & 0xfe) >> 1 >= PF_MAP_AFTER)
+	    ((*d->mark += 2) & 0xfe) >> 1 >= PF_MAP_AFTER) {
 		build_map(d->mark, h, n);
+		mapped = true;
+	}
 	if (l->len == 1) {
 		const unsigned char *c = memchr(h + from, l->s[0], end - from);
 
 		at = c ? (size_t)(c - h) : PREFILTER_NONE;
-	} else if ((*d->mark & 1) &&
-		   !bigrams_present(d->mark, l)) {
+	} else if (mapped && !bigrams_present(d->mark, l)) {
+		/* (With a map built earlier, lit_first() asked already.) */
 		at = PREFILTER_NONE;
 		end = n;
 	} else {
@@ -1188,18 +1191,11 @@ node_where(const struct prefilter *p, int id, const struct pfdoc *d,
 	case PF_OR:
 		/* Nothing comes before offset 0. */
 		for (i = 0; i < nd->nkids && (last || best != 0); i++) {
-			const struct pf_node *kid = &p->node[nd->kids[i]];
 			size_t beyond = bound;
 
 			if (best != PREFILTER_NONE)
 				beyond = last ? best + 1 : best;
-			if (kid->op != PF_LIT)
-				at = node_where(p, nd->kids[i], d, beyond,
-						last);
-			else if (last)
-				at = lit_last(p, d, kid->lit, beyond);
-			else
-				at = lit_first(p, d, kid->lit, beyond);
+			at = node_where(p, nd->kids[i], d, beyond, last);
 			if (at != PREFILTER_NONE)
 				best = at;
 		}

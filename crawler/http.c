@@ -752,9 +752,7 @@ schedule_retry(struct http_conn *c, struct http_req *r, long long now,
 	snprintf(c->retried_why, sizeof(c->retried_why), "%s from %s %s", why,
 		 method_of(r), r->url);
 	json_object_set_new(session_details(c->s), "retries",
-			    json_integer(json_integer_value(json_object_get(
-					 session_details(c->s), "retries")) +
-				 1));
+			    json_integer(c->retries));
 	return true;
 }
 
