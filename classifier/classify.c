@@ -37,13 +37,17 @@ struct textref {
 
 /*
  * Where a gated rule's "requires" words occur in one field's document:
- * every match holds one of them (docs/rules.md), so no match starts
- * after the last or more than the pattern's span before the first.
+ * every match holds one of them (docs/rules.md), so every match starts
+ * at most the pattern's span before one of them, and not after it.
  */
+#define GATE_AT 8       /* occurrences kept; more: first and last only */
+
 struct gatepos {
 	int field;      /* enum field, or -1: none recorded */
+	uint32_t n;     /* occurrences seen */
 	uint32_t first; /* offset of the first and of the last occurrence */
 	uint32_t last;
+	uint32_t at[GATE_AT]; /* the first n of them, ascending */
 };
 
 /* Where a rule first matched. */
@@ -185,7 +189,7 @@ classifier_new(const struct rules *rules)
 	c->sel = xcalloc(rules->nrules + 1, sizeof(*c->sel));
 	c->pf_words = prefilter_words(rules->pf);
 	c->pf_state = xcalloc(c->pf_words, sizeof(*c->pf_state));
-	c->pfs = xcalloc(rules->nrules + 1, sizeof(*c->pfs));
+	c->pfs = xcalloc(rules->npatterns + 1, sizeof(*c->pfs));
 	buf_init(&c->fold, CLASSIFY_MAX_SCHEMA + PREFILTER_SLACK);
 	for (i = 0; i < 256; i++) {
 		unsigned char ch = (unsigned char)i;
@@ -458,12 +462,17 @@ gate_seen(struct gatepos *g, int f, uint32_t off)
 {
 	if (g->field != f) {
 		g->field = f;
+		g->n = 0;
 		g->first = g->last = off;
-	} else if (off < g->first) {
-		g->first = off;
-	} else if (off > g->last) {
-		g->last = off;
+	} else if (off <= g->last) {
+		/* Words come in document order: this happens only when a
+		   field is matched again, and then every offset is known. */
+		return;
 	}
+	g->last = off;
+	if (g->n < GATE_AT)
+		g->at[g->n] = off;
+	g->n++;
 }
 
 /* Run the word lists of field f over its word list. */
@@ -859,86 +868,146 @@ cut_after(const unsigned char *s, size_t len, size_t q, size_t read,
 	*end = e;
 }
 
+/* Pattern pt over d[0..end) from offset from: PCRE2's result. */
+static int
+run_pattern(struct classifier *c, const struct pattern *pt,
+	    const struct buf *d, size_t from, size_t end)
+{
+	/* Compiled with PCRE2_MATCH_INVALID_UTF, the JIT code copes with any
+	   bytes, so its direct entry needs no UTF check.  A match-limit
+	   error counts as no match: the limits exist so that one hostile
+	   field cannot stall a whole crawl. */
+	if (pt->jit)
+		return pcre2_jit_match(pt->re, (PCRE2_SPTR)buf_cstr(d), end,
+				       from, 0, c->md, c->r->mctx);
+	return pcre2_match(pt->re, (PCRE2_SPTR)buf_cstr(d), end, from, 0,
+			   c->md, c->r->mctx);
+}
+
 /*
- * Which part of document f (d) gated rule ri's pattern must be run on,
- * by where its "requires" words occur: *from, an offset before which no
- * match starts, and *end, a length to which d can be cut without changing
- * what matches (as pf_range() below, from words the tokenizer found
- * rather than from literal searches).  False, with both as they were,
+ * Pattern pt over the window of document d around the occurrences of its
+ * rule's "requires" words from first to last (span and read in bytes):
+ * from the pattern's span before first, with d cut past its reach after
+ * last.  A match that starts by last is the one the whole document would
+ * give there (one starting before the window holds no word, and one
+ * starting by last reads nothing past the cut); one starting later says
+ * only that none starts by last, unless nothing was cut.  True when that
+ * decides the rule, with PCRE2's result in *rc.
+ */
+static bool
+gate_window(struct classifier *c, const struct pattern *pt,
+	    const struct buf *d, size_t first, size_t last, size_t span,
+	    size_t read, int *rc)
+{
+	const unsigned char *s = (const unsigned char *)buf_cstr(d);
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
+	size_t from = 0, end = d->len;
+
+	start_before(s, first, span, &from);
+	cut_after(s, d->len, last, read, &end);
+	*rc = run_pattern(c, pt, d, from, end);
+	return end == d->len || (*rc >= 0 && ov[0] <= last);
+}
+
+/*
+ * Pattern pt of gated rule ri over document f (d), only in the windows
+ * around the rule's "requires" words (gate_window), windows that overlap
+ * as one.  *rc gets PCRE2's result (the match in the ovector).  False
  * when no word of it was recorded in this field or the pattern's span is
  * not known.
  */
 static bool
-gate_range(struct classifier *c, int f, uint32_t ri, const struct buf *d,
-	   size_t *from, size_t *end)
+run_gated(struct classifier *c, int f, uint32_t ri, const struct pattern *pt,
+	  const struct buf *d, int *rc)
 {
-	const struct rule *ru = &c->r->rule[ri];
 	const struct gatepos *g = &c->gate[ri];
-	const unsigned char *s = (const unsigned char *)buf_cstr(d);
-	size_t unit;
+	size_t unit, span, read, i, j;
 
-	if (!ru->gated || g->field != f || ru->span < 0)
+	if (!c->r->rule[ri].gated || g->field != f || pt->span < 0)
 		return false;
 	unit = char_bytes(c, f, d);
-	start_before(s, g->first, (size_t)ru->span * unit, from);
-	/* No match starts after the last word. */
-	if (ru->reach >= 0)
-		cut_after(s, d->len, g->last, ((size_t)ru->reach + 1) * unit,
-			  end);
+	span = (size_t)pt->span * unit;
+	/* With no known reach nothing is cut (a window runs to the end). */
+	read = pt->reach < 0 ? d->len : ((size_t)pt->reach + 1) * unit;
+	if (g->n > GATE_AT || pt->reach < 0) {
+		/* Too many to list, or one would do: one window from the
+		   first to the last. */
+		if (!gate_window(c, pt, d, g->first, g->last, span, read, rc))
+			*rc = PCRE2_ERROR_NOMATCH;
+		return true;
+	}
+	for (i = 0; i < g->n; i = j) {
+		for (j = i + 1; j < g->n && g->at[j] - g->at[j - 1] <= span + read;
+		     j++)
+			;
+		if (gate_window(c, pt, d, g->at[i], g->at[j - 1], span, read,
+				rc))
+			return true;
+	}
+	*rc = PCRE2_ERROR_NOMATCH;
 	return true;
 }
 
 /*
- * Which part of document f (d) rule ri's pattern must be run on, by its
- * prefilter: false when it cannot match, else *from, an offset before
- * which no match starts, and *end, a length to which the document can be
- * cut without changing what matches (0 and d->len when the prefilter is
- * resting or says nothing about where).  *fold says whether c->fold
+ * Whether pattern pt can match document d by its prefilter (always when
+ * the prefilter is resting or cannot read d).  *fold says whether c->fold
  * holds d already.
  */
 static bool
-pf_range(struct classifier *c, int f, uint32_t ri, const struct buf *d,
-	 int *fold, size_t *from, size_t *end)
+pf_pass(struct classifier *c, const struct pattern *pt, const struct buf *d,
+	int *fold)
 {
-	const struct rule *ru = &c->r->rule[ri];
-	const unsigned char *s = (const unsigned char *)buf_cstr(d);
-	struct pfstat *ps = &c->pfs[ri];
-	size_t q, unit, span;
+	struct pfstat *ps = &c->pfs[pt->id];
 	bool ok;
 
-	*from = 0;
-	*end = d->len;
 	if (*fold == 0) {
-		*fold = prefilter_fold(c->r->pf, (const char *)s, d->len,
-				       &c->fold, c->pf_state) ? 1 : -1;
+		*fold = prefilter_fold(c->r->pf, buf_cstr(d), d->len, &c->fold,
+				       c->pf_state) ? 1 : -1;
 	}
 	if (*fold < 0)
 		return true;
-	/* Whether: the literal search stops at the first that decides. */
+	/* The literal search stops at the first that decides. */
 	if (ps->rest) {
 		ps->rest--;
-	} else {
-		ok = prefilter_eval(c->r->pf, ru->pf, &c->fold, c->pf_state);
-		ps->rejects += !ok;
-		if (++ps->evals == PF_PROBE) {
-			if (ps->rejects < PF_USEFUL)
-				ps->rest = PF_REST;
-			ps->evals = ps->rejects = 0;
-		}
-		if (!ok)
-			return false;
+		return true;
 	}
-	/* Where: from the rule's words when the tokenizer found them, at no
-	   cost; else from its literals, worth their searches only on a
-	   document longer than the longest match (in bytes: UTF-8 takes at
-	   most four a character). */
-	if (gate_range(c, f, ri, d, from, end) || ru->span < 0)
+	ok = prefilter_eval(c->r->pf, pt->pf, &c->fold, c->pf_state);
+	ps->rejects += !ok;
+	if (++ps->evals == PF_PROBE) {
+		if (ps->rejects < PF_USEFUL)
+			ps->rest = PF_REST;
+		ps->evals = ps->rejects = 0;
+	}
+	return ok;
+}
+
+/*
+ * Which part of document f (d) pattern pt must be run on, by where its
+ * prefilter's literals occur: false when it cannot match, else *from,
+ * an offset before which no match starts, and *end, a length to which the
+ * document can be cut without changing what matches (0 and d->len when
+ * that is not known).  Called after pf_pass() said yes (fold as there).
+ */
+static bool
+pf_where(struct classifier *c, int f, const struct pattern *pt,
+	 const struct buf *d, int fold, size_t *from, size_t *end)
+{
+	const unsigned char *s = (const unsigned char *)buf_cstr(d);
+	struct pfstat *ps = &c->pfs[pt->id];
+	size_t q, unit, span;
+
+	*from = 0;
+	*end = d->len;
+	/* Worth the literal searches only on a document longer than the
+	   longest match (in bytes: UTF-8 takes at most four a
+	   character). */
+	if (fold < 0 || pt->span < 0)
 		return true;
 	unit = char_bytes(c, f, d);
-	span = (size_t)ru->span * unit;
+	span = (size_t)pt->span * unit;
 	if (d->len <= span)
 		return true;
-	q = prefilter_where(c->r->pf, ru->pf, &c->fold, c->pf_state, false);
+	q = prefilter_where(c->r->pf, pt->pf, &c->fold, c->pf_state, false);
 	if (q == PREFILTER_NONE)
 		return false;
 	start_before(s, q, span, from);
@@ -949,10 +1018,10 @@ pf_range(struct classifier *c, int f, uint32_t ri, const struct buf *d,
 	   every byte. */
 	if (!ps->cut || c->fold.len != d->len)
 		return true;
-	q = prefilter_where(c->r->pf, ru->pf, &c->fold, c->pf_state, true);
+	q = prefilter_where(c->r->pf, pt->pf, &c->fold, c->pf_state, true);
 	if (q == PREFILTER_NONE)
 		return false;
-	cut_after(s, d->len, q, ((size_t)ru->reach + 1) * unit, end);
+	cut_after(s, d->len, q, ((size_t)pt->reach + 1) * unit, end);
 	return true;
 }
 
@@ -975,13 +1044,12 @@ match_scan(struct classifier *c, int f)
 	const struct buf *d = &c->doc[f];
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
 	int fold = 0; /* c->fold holds d: 0 not yet, 1 yes, -1 cannot */
-	size_t i, from, end;
+	size_t i, k, start, len = 0;
 
 	for (i = 0; i < r->nscan[f]; i++) {
 		uint32_t ri = r->scan[f][i];
 		const struct rule *ru = &r->rule[ri];
 		struct hit h;
-		int rc;
 
 		if (c->hits[ri].field >= 0)
 			continue;
@@ -1004,34 +1072,41 @@ match_scan(struct classifier *c, int f)
 			}
 			continue;
 		}
-		/* A match-limit error counts as no match: the limits exist
-		   so that one hostile field cannot stall a whole crawl. */
-		if (d->len < ru->minlen)
-			continue;
-		/* Nor without the literals its condition names, nor before
-		   the first place they occur, less the longest match: PCRE2
-		   tries start offsets in order, each on its own (match
-		   limits count per start), and looks behind the offset for
-		   \b, ^ and lookbehinds, so starting there finds the same
-		   match.  (A start skipped there cannot begin a match; it
-		   could only have hit a limit, which docs/rules.md notes.) */
-		from = 0;
-		end = d->len;
-		if (ru->pf < 0)
-			gate_range(c, f, ri, d, &from, &end);
-		else if (!pf_range(c, f, ri, d, &fold, &from, &end))
-			continue;
-		/* Compiled with PCRE2_MATCH_INVALID_UTF, the JIT code copes
-		   with any bytes, so its direct entry needs no UTF check. */
-		if (ru->jit)
-			rc = pcre2_jit_match(ru->re, (PCRE2_SPTR)buf_cstr(d),
-					     end, from, 0, c->md, r->mctx);
-		else
-			rc = pcre2_match(ru->re, (PCRE2_SPTR)buf_cstr(d), end,
-					 from, 0, c->md, r->mctx);
-		if (rc >= 0)
-			record(c, ri, f, ov[0], ov[1] - ov[0]);
-		pf_ran(&c->pfs[ri], rc >= 0);
+		/* A pattern of alternatives matches where the first of
+		   theirs starts. */
+		start = SIZE_MAX;
+		for (k = 0; k < ru->npat; k++) {
+			const struct pattern *pt = &ru->pat[k];
+			int rc;
+
+			if (d->len < pt->minlen)
+				continue;
+			if (pt->pf >= 0 && !pf_pass(c, pt, d, &fold))
+				continue;
+			/* Only where the rule's words or the pattern's
+			   literals occur, less the longest match: PCRE2
+			   tries start offsets in order, each on its own
+			   (match limits count per start), and looks behind
+			   the offset for \b, ^ and lookbehinds, so starting
+			   there finds the same match.  (A start skipped
+			   there cannot begin a match; it could only have hit
+			   a limit, which docs/rules.md notes.) */
+			if (!run_gated(c, f, ri, pt, d, &rc)) {
+				size_t from = 0, end = d->len;
+
+				if (pt->pf >= 0 &&
+				    !pf_where(c, f, pt, d, fold, &from, &end))
+					continue;
+				rc = run_pattern(c, pt, d, from, end);
+			}
+			pf_ran(&c->pfs[pt->id], rc >= 0);
+			if (rc >= 0 && ov[0] < start) {
+				start = ov[0];
+				len = ov[1] - ov[0];
+			}
+		}
+		if (start != SIZE_MAX)
+			record(c, ri, f, start, len);
 	}
 }
 

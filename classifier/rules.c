@@ -67,9 +67,13 @@ struct loader {
 static void
 rule_release(struct rule *ru)
 {
+	uint32_t i;
+
 	free(ru->id);
 	free(ru->explain);
-	pcre2_code_free(ru->re);
+	for (i = 0; i < ru->npat; i++)
+		pcre2_code_free(ru->pat[i].re);
+	free(ru->pat);
 }
 
 void
@@ -285,10 +289,141 @@ parse_fields(const json_t *v, unsigned *out, const char *where,
 	return 0;
 }
 
+/*
+ * Where pattern s splits into top-level alternatives that can run on
+ * their own: the offsets of its top-level '|' in cut (at most max), and
+ * their count.  0 when it has none, or when an alternative could depend
+ * on another: a back reference or subroutine call (a group's number or
+ * name spans alternatives), a branch reset, a conditional, an option
+ * setting outside any group (it holds for the alternatives after it), or
+ * a backtracking verb (its effect crosses alternatives).
+ */
+static size_t
+top_alternatives(const char *s, size_t *cut, size_t max)
+{
+	size_t i, n = 0;
+	int depth = 0;
+
+	for (i = 0; s[i]; i++) {
+		switch (s[i]) {
+		case '\\':
+			if (s[i + 1] == 'Q') {
+				const char *e = strstr(s + i + 2, "\\E");
+
+				if (!e)
+					return n;
+				i = (size_t)(e - s) + 1;
+			} else if ((s[i + 1] >= '1' && s[i + 1] <= '9') ||
+				   s[i + 1] == 'g' || s[i + 1] == 'k') {
+				return 0;
+			} else if (s[i + 1]) {
+				i++;
+			}
+			break;
+		case '[':
+			/* A class: ']' first (after '^') is a literal, and
+			   "[:...:]" a POSIX class inside it. */
+			i++;
+			if (s[i] == '^')
+				i++;
+			if (s[i] == ']')
+				i++;
+			for (; s[i] && s[i] != ']'; i++) {
+				if (s[i] == '\\' && s[i + 1]) {
+					i++;
+				} else if (s[i] == '[' && s[i + 1] == ':') {
+					const char *e = strstr(s + i + 2, ":]");
+
+					if (!e)
+						return 0;
+					i = (size_t)(e - s) + 1;
+				}
+			}
+			if (!s[i])
+				return 0;
+			break;
+		case '(':
+			if (s[i + 1] == '*')
+				return 0;
+			if (s[i + 1] == '?') {
+				char k = s[i + 2];
+
+				if (k == '#') {
+					const char *e = strchr(s + i, ')');
+
+					if (!e)
+						return 0;
+					i = (size_t)(e - s);
+					break;
+				}
+				if (k == '|' || k == '(' || k == 'R' ||
+				    k == '&' || k == 'P' || k == '+' ||
+				    (k >= '0' && k <= '9') ||
+				    (k == '-' && s[i + 3] >= '0' &&
+				     s[i + 3] <= '9'))
+					return 0;
+				if (depth == 0) {
+					size_t j = i + 2;
+
+					while (s[j] && strchr("imnsxJU^-", s[j]))
+						j++;
+					if (s[j] == ')')
+						return 0;
+				}
+			}
+			depth++;
+			break;
+		case ')':
+			depth--;
+			break;
+		case '|':
+			if (depth == 0) {
+				if (n == max)
+					return 0;
+				cut[n++] = i;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	return n;
+}
+
+/* Compile pattern s[0..n) into p (after the whole pattern compiled). */
+static bool
+compile_pattern(struct rules *r, struct pattern *p, const char *s, size_t n,
+		uint32_t opts)
+{
+	char *z = xstrndup(s, n);
+	PCRE2_SIZE off;
+	int err;
+
+	p->re = pcre2_compile((PCRE2_SPTR)z, n, opts, &err, &off, NULL);
+	if (!p->re) {
+		free(z);
+		return false;
+	}
+	/* JIT is a speed-up, not a requirement: the interpreter obeys the
+	   same limits when JIT is unavailable. */
+	p->jit = pcre2_jit_compile(p->re, PCRE2_JIT_COMPLETE) == 0;
+	if (pcre2_pattern_info(p->re, PCRE2_INFO_MINLENGTH, &p->minlen) != 0)
+		p->minlen = 0;
+	p->pf = prefilter_add(r->pf, z, &p->span, &p->reach);
+	p->id = (uint32_t)r->npatterns++;
+	free(z);
+	return true;
+}
+
+/* Most alternatives a pattern is split into. */
+#define RULES_MAX_ALTERNATIVES 16
+
 static int
 parse_pattern(struct rules *r, struct rule *ru, const json_t *pat,
 	      bool nocase, const char *where, struct errbuf *eb)
 {
+	size_t cut[RULES_MAX_ALTERNATIVES - 1], nalt, k, start;
+	pcre2_code *whole;
 	const char *s = json_string_value(pat), *why = NULL;
 	uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF |
 			PCRE2_NO_AUTO_CAPTURE | PCRE2_MULTILINE |
@@ -310,25 +445,44 @@ parse_pattern(struct rules *r, struct rule *ru, const json_t *pat,
 	}
 	if (nocase)
 		opts |= PCRE2_CASELESS;
-	ru->re = pcre2_compile((PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED, opts,
-			       &err, &off, NULL);
-	if (!ru->re) {
+	/* The whole pattern first: its errors are reported at offsets in
+	   the text the author wrote. */
+	whole = pcre2_compile((PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED, opts,
+			      &err, &off, NULL);
+	if (!whole) {
 		pcre2_get_error_message(err, msg, sizeof(msg));
 		errbuf_set(eb, "%s: %s at offset %zu", where, (char *)msg,
 			   (size_t)off);
 		return -1;
 	}
+	pcre2_code_free(whole);
 	bad = gap_check(s, &why);
 	if (bad >= 0) {
 		errbuf_set(eb, "%s: %s at offset %ld", where, why, bad);
 		return -1;
 	}
-	/* JIT is a speed-up, not a requirement: the interpreter obeys the
-	   same limits when JIT is unavailable. */
-	ru->jit = pcre2_jit_compile(ru->re, PCRE2_JIT_COMPLETE) == 0;
-	if (pcre2_pattern_info(ru->re, PCRE2_INFO_MINLENGTH, &ru->minlen) != 0)
-		ru->minlen = 0;
-	ru->pf = prefilter_add(r->pf, s, &ru->span, &ru->reach);
+	nalt = top_alternatives(s, cut, sizeof(cut) / sizeof(cut[0])) + 1;
+	ru->pat = xcalloc(nalt, sizeof(*ru->pat));
+	for (k = 0, start = 0; k < nalt; k++) {
+		size_t end = k + 1 < nalt ? cut[k] : strlen(s);
+
+		if (!compile_pattern(r, &ru->pat[k], s + start, end - start,
+				     opts))
+			break;
+		ru->npat++;
+		start = end + 1;
+	}
+	if (ru->npat == nalt)
+		return 0;
+	/* An alternative the analysis let through does not compile alone:
+	   run the pattern whole. */
+	while (ru->npat)
+		pcre2_code_free(ru->pat[--ru->npat].re);
+	if (!compile_pattern(r, &ru->pat[0], s, strlen(s), opts)) {
+		errbuf_set(eb, "%s: cannot compile the pattern", where);
+		return -1;
+	}
+	ru->npat = 1;
 	return 0;
 }
 
@@ -521,8 +675,6 @@ parse_rule(struct loader *ld, const json_t *rj, const char *file, size_t idx,
 	ru->id = xstrdup(id);
 	ru->file = file;
 	ru->category = -1;
-	ru->pf = -1;
-	ru->span = ru->reach = -1;
 	r->nrules++; /* owned from here: rules_free releases it */
 
 	if (parse_fields(json_object_get(rj, "fields"), &ru->fields, where,

@@ -54,12 +54,17 @@ enum detector {
 /* Most thresholds one detector takes. */
 #define DET_MAX_PARAMS 3
 
-struct rule {
-	char *id;            /* unique, e.g. "verb.cancel"; owned */
-	const char *file;    /* file it came from (rules.files); borrowed */
-	unsigned fields;     /* 1 << enum field */
-	enum match_kind kind;
-	pcre2_code *re;      /* MATCH_PATTERN; owned */
+/*
+ * A compiled PCRE2 pattern: a rule's whole pattern, or one of its
+ * top-level alternatives.  A pattern such as "a...|b...|c..." is run as
+ * its alternatives, each with its own literal condition and first
+ * characters, so that a document which holds only one alternative's
+ * literals is searched for that one alone; the rule's match is the one
+ * that starts first (on a tie, the earlier alternative's), which is the
+ * match the whole pattern gives.
+ */
+struct pattern {
+	pcre2_code *re;      /* owned */
 	bool jit;            /* re is JIT-compiled */
 	uint32_t minlen;     /* no subject shorter than this (characters,
 				so also bytes) can match re */
@@ -69,6 +74,17 @@ struct rule {
 				-1: not known (prefilter_add) */
 	long reach;          /* most characters from a match's start that
 				matching re examines, or -1 (likewise) */
+	uint32_t id;         /* index among the rule set's patterns */
+};
+
+struct rule {
+	char *id;            /* unique, e.g. "verb.cancel"; owned */
+	const char *file;    /* file it came from (rules.files); borrowed */
+	unsigned fields;     /* 1 << enum field */
+	enum match_kind kind;
+	struct pattern *pat; /* MATCH_PATTERN: the pattern, or its
+				alternatives in order; owned */
+	uint32_t npat;
 	enum detector det;   /* MATCH_DETECTOR */
 	long param[DET_MAX_PARAMS]; /* detector thresholds (rules.c) */
 	int category;        /* enum category it weighs for, or -1 */
@@ -142,6 +158,7 @@ struct rules {
 					 field, in rule order; owned */
 	size_t nscan[F__COUNT];
 	unsigned word_fields;         /* fields some word rule reads */
+	size_t npatterns;             /* struct pattern of all rules */
 	struct scoring sc;
 	pcre2_match_context *mctx;    /* match limits; owned */
 	struct prefilter *pf;         /* the patterns' literal conditions;

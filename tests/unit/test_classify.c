@@ -278,6 +278,58 @@ TEST(invalid_utf8_still_matches_around_it)
 	json_decref(t);
 }
 
+/* A description with n "read"s that cannot match around them (each far
+   from the next), and one that can after the first k of them. */
+static const struct verdict *
+run_reads(int n, int k)
+{
+	struct errbuf eb = ERRBUF_INIT;
+	char d[8192];
+	size_t len = 0;
+	json_t *t = json_object();
+	int i;
+
+	for (i = 0; i <= n; i++) {
+		if (i == k)
+			len += (size_t)snprintf(d + len, sizeof(d) - len,
+						"Done: Reads the log. ");
+		if (i < n)
+			len += (size_t)snprintf(d + len, sizeof(d) - len,
+						"alpha read beta %*s", 60, "");
+	}
+	if (!rules)
+		run("{\"name\":\"x\"}");
+	verdict_release(&v);
+	json_object_set_new(t, "name", json_string("xq7"));
+	json_object_set_new(t, "description", json_stringn(d, len));
+	if (classify_tool(cl, t, &v, &eb) < 0) {
+		fprintf(stderr, "classify: %s\n", eb.msg);
+		exit(1);
+	}
+	json_decref(t);
+	return &v;
+}
+
+/* A gated pattern runs only around its "requires" words: a match between
+   or after them is found however many there are, and none where no
+   window holds one. */
+TEST(gated_patterns_match_wherever_their_words_are)
+{
+	static const int n[] = { 1, 3, 8, 9, 20 };
+	size_t i;
+	int k;
+
+	for (i = 0; i < sizeof(n) / sizeof(n[0]); i++) {
+		for (k = 0; k <= n[i]; k++) {
+			CHECK(has_evidence(run_reads(n[i], k), "desc.reads",
+					   ": Reads"));
+			CHECK_STR(CAT(&v), "read");
+		}
+		CHECK(!has_evidence(run_reads(n[i], n[i] + 1), "desc.reads",
+				    NULL));
+	}
+}
+
 TEST(deterministic_and_key_order_independent)
 {
 	const char *a = "{\"name\":\"run_x\",\"description\":\"Runs a job. "

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "classifier/classify.h"
 #include "classifier/rules.h"
 #include "tests/unit/t.h"
 
@@ -86,6 +87,63 @@ TEST(bundled_rules_load)
 TEST(good_rule_loads)
 {
 	CHECK_STR(load_err(OKRULE("verb.cancel")), "");
+}
+
+/* The text rule "t.p" (pattern p) matches in description d, "" if none. */
+static const char *
+match_of(const char *p, const char *d)
+{
+	static char out[1100];
+	struct errbuf eb = ERRBUF_INIT;
+	char rule[512];
+	struct rules *r;
+	struct classifier *c;
+	struct verdict v;
+	json_t *t;
+	size_t i;
+
+	snprintf(rule, sizeof(rule),
+		 "{\"id\":\"t.p\",\"fields\":[\"description\"],"
+		 "\"pattern\":\"%s\",\"category\":\"read\",\"weight\":30,"
+		 "\"explain\":\"x\"}", p);
+	r = rules_load(put("alt.json", rule), &eb);
+	unlink(put("alt.json", ""));
+	if (!r) {
+		snprintf(out, sizeof(out), "load: %s", eb.msg);
+		return out;
+	}
+	c = classifier_new(r);
+	t = json_pack("{s:s,s:s}", "name", "xq7", "description", d);
+	out[0] = '\0';
+	if (classify_tool(c, t, &v, &eb) == 0) {
+		for (i = 0; i < v.nevidence; i++)
+			if (strcmp(v.evidence[i].rule, "t.p") == 0)
+				snprintf(out, sizeof(out), "%s",
+					 v.evidence[i].match);
+		verdict_release(&v);
+	}
+	json_decref(t);
+	classifier_free(c);
+	rules_free(r);
+	return out;
+}
+
+/* A pattern of top-level alternatives runs as its alternatives, and its
+   match is still the whole pattern's: the one that starts first, the
+   earlier alternative on a tie. */
+TEST(alternatives_match_as_the_whole_pattern)
+{
+	CHECK_STR(match_of("zeta|alpha", "alpha beta zeta"), "alpha");
+	CHECK_STR(match_of("alpha|alp", "xx alpha"), "alpha");
+	CHECK_STR(match_of("alp|alpha", "xx alpha"), "alp");
+	CHECK_STR(match_of("\\\\bzz\\\\b|a[|]b|(?:c|d)e", "a|b de zz"), "a|b");
+	CHECK_STR(match_of("q\\\\Q|\\\\E|r", "x | r"), "r");
+	CHECK_STR(match_of("nothing|here", "alpha"), "");
+	/* Run whole: an option setting holds for the alternatives after
+	   it, a back reference names a group of another. */
+	CHECK_STR(match_of("(?-i)zz|ZETA", "zeta ZETA"), "ZETA");
+	CHECK_STR(match_of("(?<w>ab)\\\\k<w>|cd", "cd abab"), "cd");
+	CHECK_STR(match_of("(?<w>ab)x|\\\\k<w>", "abx"), "abx");
 }
 
 TEST(bad_regex_names_file_rule_and_offset)
