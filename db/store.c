@@ -153,6 +153,10 @@ struct store {
 	   its pending terms at every statement savepoint, so indexing row by
 	   row between other writes would cost a segment per statement. */
 	int64_t fts_done;
+	/* A build's secondary indexes of tools, dropped while it is filled
+	   and created from this SQL when it is published. */
+	char **deferred;
+	size_t ndeferred;
 };
 
 static int64_t
@@ -576,6 +580,87 @@ remove_build(const struct store *st)
 	}
 }
 
+/*
+ * A build inserts a million tools in name order within each server, but
+ * their name and definition indexes take them in no order at all: every
+ * insert is a search down a b-tree bigger than the cache allows, and
+ * every commit writes its scattered pages again.  Built at the end, from
+ * one sort each, they cost a fraction.  Drop them now (their SQL kept);
+ * the unique ones stay, as they enforce what the writes rely on, and
+ * nothing a build reads uses these (it looks tools up by server).
+ */
+static int
+defer_indexes(struct store *st, struct errbuf *eb)
+{
+	sqlite3_stmt *s;
+	size_t i;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT name, sql FROM sqlite_schema"
+			       " WHERE type = 'index' AND tbl_name = 'tools'"
+			       " AND sql IS NOT NULL"
+			       " AND sql NOT LIKE 'CREATE UNIQUE%'"
+			       " ORDER BY name",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, eb, "cannot read the schema");
+		return -1;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		st->deferred = xreallocarray(st->deferred, st->ndeferred + 2,
+					     sizeof(*st->deferred));
+		/* name, then its CREATE statement */
+		st->deferred[st->ndeferred++] =
+			xstrdup((const char *)sqlite3_column_text(s, 0));
+		st->deferred[st->ndeferred++] =
+			xstrdup((const char *)sqlite3_column_text(s, 1));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		db_error(st, eb, "cannot read the schema");
+		return -1;
+	}
+	for (i = 0; i < st->ndeferred; i += 2) {
+		char *sql = xasprintf("DROP INDEX \"%s\"", st->deferred[i]);
+
+		rc = exec(st, sql, eb);
+		free(sql);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Create the indexes defer_indexes() dropped, in a page cache of a few
+   megabytes: the sort that builds one needs the memory more. */
+static int
+create_deferred(struct store *st, struct errbuf *eb)
+{
+	size_t i;
+
+	if (!st->ndeferred)
+		return 0;
+	if (exec(st, "PRAGMA cache_size = -8192", eb) < 0 ||
+	    exec(st, "PRAGMA shrink_memory", eb) < 0)
+		return -1;
+	for (i = 0; i < st->ndeferred; i += 2)
+		if (exec(st, st->deferred[i + 1], eb) < 0)
+			return -1;
+	return set_cache(st, eb);
+}
+
+static void
+free_deferred(struct store *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->ndeferred; i++)
+		free(st->deferred[i]);
+	free(st->deferred);
+	st->deferred = NULL;
+	st->ndeferred = 0;
+}
+
 struct store *
 store_build(const char *path, bool *exists, struct errbuf *eb)
 {
@@ -598,7 +683,8 @@ store_build(const char *path, bool *exists, struct errbuf *eb)
 	st->final_path = xstrdup(path);
 	st->path = xasprintf("%s.build-%ld", path, (long)getpid());
 	remove_build(st);
-	if (connect_db(st, STORE_CREATE, eb) < 0) {
+	if (connect_db(st, STORE_CREATE, eb) < 0 ||
+	    defer_indexes(st, eb) < 0) {
 		errbuf_prefix(eb, "cannot build a new catalog at '%s'", path);
 		store_free(st);
 		return NULL;
@@ -625,8 +711,10 @@ store_publish(struct store *st, struct errbuf *eb)
 		return 0;
 	/* Readers of the published file share it through the WAL. */
 	if (check_build(st, eb) < 0 || store_flush(st, eb) < 0 ||
+	    create_deferred(st, eb) < 0 ||
 	    exec(st, "PRAGMA journal_mode = WAL", eb) < 0)
 		return -1;
+	free_deferred(st);
 	close_db(st);
 	if (file_publish(st->path, st->final_path, eb) < 0)
 		return -1;
@@ -649,6 +737,7 @@ store_free(struct store *st)
 		close_db(st);
 		remove_build(st);
 		free(st->final_path);
+		free_deferred(st);
 	} else {
 		store_flush(st, NULL);
 		close_db(st);

@@ -36,6 +36,11 @@ t_eq "the catalog is whole" "$(sqlite3 "$T_DIR/k.db" 'PRAGMA integrity_check')" 
 t_eq "every row names rows that exist (built without foreign key checks)" \
 	"$(sqlite3 "$T_DIR/k.db" 'PRAGMA foreign_key_check' | wc -l)" 0
 t_eq "and in WAL mode" "$(sqlite3 "$T_DIR/k.db" 'PRAGMA journal_mode')" wal
+t_eq "with the tool indexes it was built without, made at the end" \
+	"$(sqlite3 "$T_DIR/k.db" "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'tools' AND sql IS NOT NULL ORDER BY name)")" \
+	"tools_def tools_name"
+t_eq "and a lookup by tool name uses one" \
+	"$(sqlite3 "$T_DIR/k.db" "EXPLAIN QUERY PLAN SELECT server_id FROM tools WHERE name = 'x'" | grep -c 'USING.*INDEX tools_name')" 1
 t_eq "every definition, shared by servers or not, has its verdict" \
 	"$(sqlite3 "$T_DIR/k.db" 'SELECT count(*) FROM definitions d WHERE NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.def_id = d.id)')" 0
 t_ok "an import into it now writes in place" "$M" --db "$T_DIR/k.db" import "$C"
