@@ -969,53 +969,120 @@ slot_clear(struct slot *sl)
 	sl->arena = a;
 }
 
+/* What a thread needs to prepare files: its own classifier, read buffer
+   and, without a catalog to ask, a set of the definitions it classified. */
+struct preparer {
+	struct store *ro; /* where verdicts are looked up, or NULL */
+	struct classifier *c;
+	struct buf body;
+	struct seen seen;
+};
+
+static void
+preparer_init(struct preparer *pr, struct pipe *p, struct store *ro)
+{
+	pr->ro = ro;
+	pr->c = classifier_new(p->ing->rules);
+	buf_init(&pr->body, MANIFEST_MAX_BYTES);
+	memset(&pr->seen, 0, sizeof(pr->seen));
+}
+
+static void
+preparer_release(struct preparer *pr)
+{
+	buf_release(&pr->body);
+	free(pr->seen.slot);
+	classifier_free(pr->c);
+}
+
+/* Prepare file i (claimed by this thread) into its slot and say so. */
+static void
+prepare_claimed(struct pipe *p, struct preparer *pr, size_t i)
+{
+	struct slot *sl = &p->slots[i % PIPE_WINDOW];
+
+	/* Free the slot's previous file here, not on the writer: memory
+	   freed by the thread that allocated it does not contend for
+	   another thread's malloc arena (mostly: the writer prepares files
+	   too, below). */
+	slot_clear(sl);
+	prepare(p, pr->ro, pr->ro ? NULL : &pr->seen, pr->c, &pr->body, sl,
+		i);
+	pthread_mutex_lock(&p->mu);
+	sl->ready = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Whether a file is there to claim (p->mu held). */
+static bool
+claimable(const struct pipe *p)
+{
+	return !p->stop && p->next < p->n &&
+	       p->next < p->consumed + PIPE_WINDOW;
+}
+
 static void *
 worker(void *arg)
 {
 	struct pipe *p = arg;
 	struct errbuf eb = ERRBUF_INIT;
-	/* A private build cannot be shared, and holds nothing to skip. */
-	struct store *ro = store_is_building(p->ing->st)
-				   ? NULL
-				   : store_open(store_path(p->ing->st),
-						STORE_READONLY, &eb);
-	struct classifier *c = classifier_new(p->ing->rules);
-	struct buf body = BUF_INIT(MANIFEST_MAX_BYTES);
-	struct seen seen = { 0 };
+	struct preparer pr;
 
+	/* A private build cannot be shared, and holds nothing to skip. */
+	preparer_init(&pr, p,
+		      store_is_building(p->ing->st)
+			      ? NULL
+			      : store_open(store_path(p->ing->st),
+					   STORE_READONLY, &eb));
 	for (;;) {
-		struct slot *sl;
 		size_t i;
 
 		pthread_mutex_lock(&p->mu);
-		while (!p->stop && p->next < p->n &&
-		       p->next >= p->consumed + PIPE_WINDOW)
+		while (!p->stop && p->next < p->n && !claimable(p))
 			pthread_cond_wait(&p->cv, &p->mu);
-		if (p->stop || p->next >= p->n) {
+		if (!claimable(p)) {
 			pthread_mutex_unlock(&p->mu);
 			break;
 		}
 		i = p->next++;
 		pthread_mutex_unlock(&p->mu);
-
-		sl = &p->slots[i % PIPE_WINDOW];
-		/* Free the slot's previous file here, not on the writer:
-		   memory freed by the thread that allocated it does not
-		   contend for another thread's malloc arena. */
-		slot_clear(sl);
-		prepare(p, ro, ro ? NULL : &seen, c, &body, sl, i);
-		pthread_mutex_lock(&p->mu);
-		sl->ready = true;
-		pthread_cond_broadcast(&p->cv);
-		pthread_mutex_unlock(&p->mu);
+		prepare_claimed(p, &pr, i);
 	}
-	buf_release(&body);
-	free(seen.slot);
-	classifier_free(c);
-	store_free(ro);
+	store_free(pr.ro);
+	preparer_release(&pr);
 	return NULL;
 }
 
+/*
+ * Wait until slot sl is ready.  Meanwhile the writer prepares files
+ * itself: parsing and classifying cost about as much as writing, but not
+ * evenly over a run (a small catalog takes rows faster than a big one),
+ * so each side would otherwise wait for the other in turn.  Its own
+ * connection answers what a worker's read-only one would.
+ */
+static void
+await_slot(struct pipe *p, struct preparer *pr, struct slot *sl)
+{
+	pthread_mutex_lock(&p->mu);
+	while (!sl->ready) {
+		if (claimable(p)) {
+			size_t j = p->next++;
+
+			pthread_mutex_unlock(&p->mu);
+			if (!pr->c)
+				preparer_init(pr, p,
+					      store_is_building(p->ing->st)
+						      ? NULL
+						      : p->ing->st);
+			prepare_claimed(p, pr, j);
+			pthread_mutex_lock(&p->mu);
+			continue;
+		}
+		pthread_cond_wait(&p->cv, &p->mu);
+	}
+	pthread_mutex_unlock(&p->mu);
+}
 
 int
 ingest_files(struct ingest *ing, char *const *paths,
@@ -1023,6 +1090,7 @@ ingest_files(struct ingest *ing, char *const *paths,
 {
 	pthread_t tids[PIPE_MAX_WORKERS];
 	struct pipe p = { 0 };
+	struct preparer mine = { 0 }; /* the writer's, made when first used */
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nworkers, w, i;
 	int bad = 0;
@@ -1052,25 +1120,8 @@ ingest_files(struct ingest *ing, char *const *paths,
 		struct slot *sl = &p.slots[i % PIPE_WINDOW];
 		struct errbuf eb = ERRBUF_INIT;
 
-		pthread_mutex_lock(&p.mu);
-		if (nworkers == 0 && !sl->ready) {
-			/* No thread could start: do the work here. */
-			pthread_mutex_unlock(&p.mu);
-			p.next = i + 1;
-			{
-				struct classifier *c = classifier_new(ing->rules);
-				struct buf body = BUF_INIT(MANIFEST_MAX_BYTES);
-
-				slot_clear(sl);
-				prepare(&p, ing->st, NULL, c, &body, sl, i);
-				buf_release(&body);
-				classifier_free(c);
-			}
-			pthread_mutex_lock(&p.mu);
-		}
-		while (!sl->ready)
-			pthread_cond_wait(&p.cv, &p.mu);
-		pthread_mutex_unlock(&p.mu);
+		/* With no worker started, the writer prepares every file. */
+		await_slot(&p, &mine, sl);
 
 		if (sl->failed) {
 			cli_error("%s", sl->eb.msg);
@@ -1103,6 +1154,8 @@ ingest_files(struct ingest *ing, char *const *paths,
 	pthread_mutex_unlock(&p.mu);
 	for (w = 0; w < nworkers; w++)
 		pthread_join(tids[w], NULL);
+	if (mine.c)
+		preparer_release(&mine);
 	for (i = 0; i < PIPE_WINDOW; i++) {
 		slot_clear(&p.slots[i]);
 		jarena_free(p.slots[i].arena);
