@@ -496,6 +496,17 @@ dup_or_null(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
+/* Drop an item's JSON: its extra, verdict rows and manifest. */
+static void
+item_release_json(struct write_item *it)
+{
+	json_decref(it->extra);
+	it->extra = NULL;
+	rows_free(it->rows, it->m.ntools);
+	it->rows = NULL;
+	manifest_release(&it->m);
+}
+
 static void
 item_free(struct write_item *it)
 {
@@ -508,9 +519,7 @@ item_free(struct write_item *it)
 	free(it->endpoint);
 	free(it->protocol_version);
 	free(it->instructions);
-	json_decref(it->extra);
-	rows_free(it->rows, it->m.ntools);
-	manifest_release(&it->m);
+	item_release_json(it);
 	free(it->status);
 	free(it->error);
 	free(it);
@@ -620,6 +629,12 @@ writer_main(void *arg)
 		   queueing (on_writer_thread). */
 		if (write_item(ing, it, &eb) < 0)
 			writer_error(w, &eb);
+		/* Its JSON is the item's alone (queue_item), so it is
+		   dropped here, where there is time to spare, rather than on
+		   the crawl thread, which walked these trees for a tenth of
+		   a cold crawl.  The hand-back below orders this before
+		   item_free(). */
+		item_release_json(it);
 		pthread_mutex_lock(&w->mu);
 		it->next = w->done;
 		w->done = it;
