@@ -499,6 +499,15 @@ match_words(struct classifier *c, int f, const struct wordlist *wl,
 			    c->hits[p->rule].field >= 0 ||
 			    i + p->nwords > wl->n)
 				continue;
+			/* Hashes first: most phrases part at their second
+			   word. */
+			for (m = 1; m < p->nwords; m++)
+				if (p->hash[m] != wl->w[i + m].hash ||
+				    strcmp(p->words[m],
+					   wordlist_word(wl, i + m)) != 0)
+					break;
+			if (m < p->nwords)
+				continue;
 			if (p->gate) {
 				if (!c->armed[p->rule])
 					c->armlist[c->narmed++] = p->rule;
@@ -510,15 +519,6 @@ match_words(struct classifier *c, int f, const struct wordlist *wl,
 						  wl->w[i].off);
 				continue;
 			}
-			/* Hashes first: most phrases part at their second
-			   word. */
-			for (m = 1; m < p->nwords; m++)
-				if (p->hash[m] != wl->w[i + m].hash ||
-				    strcmp(p->words[m],
-					   wordlist_word(wl, i + m)) != 0)
-					break;
-			if (m < p->nwords)
-				continue;
 			last = &wl->w[i + p->nwords - 1];
 			record(c, p->rule, f, wl->w[i].off,
 			       last->off + last->len - wl->w[i].off);

@@ -510,11 +510,11 @@ parse_words(struct loader *ld, uint32_t ri, const json_t *v, bool gate,
 		}
 		wordlist_reset(&wl);
 		tokenize_words(&wl, s, strlen(s), 0);
-		if (wl.n == 0 || wl.n > (gate ? 1 : RULES_MAX_PHRASE_WORDS)) {
+		if (wl.n == 0 || wl.n > RULES_MAX_PHRASE_WORDS) {
 			errbuf_set(eb, "%s: %s[%zu] '%s' has %zu words "
 				       "(1 to %d allowed)", where,
 				   gate ? "requires" : "words", i, s, wl.n,
-				   gate ? 1 : RULES_MAX_PHRASE_WORDS);
+				   RULES_MAX_PHRASE_WORDS);
 			goto out;
 		}
 		if (ld->r->nphrases == ld->phcap) {

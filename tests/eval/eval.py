@@ -10,8 +10,9 @@ annotations the servers declared.  With --check it exits 1 when a floor is
 missed (category accuracy >= 90%, destructive and financial recall >= 95%,
 poisoning recall >= 95%, no poisoning false positive on benign tools).
 With --against OTHER it classifies the same tools with a second binary as
-well and exits 1 unless every verdict is byte for byte the same (for a
-change meant to make classification faster and nothing else).
+well (with the rules of --against-rules, by default those of --rules) and
+exits 1 unless every verdict is byte for byte the same (for a change meant
+to make classification faster and nothing else).
 """
 import argparse, glob, json, os, subprocess, sys, tempfile
 
@@ -150,6 +151,9 @@ def main():
     ap.add_argument("--against", metavar="MCPRISK",
                     help="also classify with this binary; exit 1 unless "
                          "every verdict is the same")
+    ap.add_argument("--against-rules", metavar="DIR", default=None,
+                    help="the rules of the --against binary (default: "
+                         "--rules)")
     a = ap.parse_args()
     files = sorted(glob.glob(os.path.join(a.data, "*.jsonl")))
     rows = load(files)
@@ -162,7 +166,7 @@ def main():
                [verdicts[i] for i in idx], a.misses)
     res = report("all", rows, verdicts, False)
     if a.against:
-        other = classify(a.against, a.rules, rows)
+        other = classify(a.against, a.against_rules or a.rules, rows)
         diff = [rows[i]["id"] for i, (x, y) in enumerate(zip(verdicts, other))
                 if json.dumps(x, sort_keys=True) !=
                 json.dumps(y, sort_keys=True)]

@@ -89,9 +89,19 @@ TEST(good_rule_loads)
 	CHECK_STR(load_err(OKRULE("verb.cancel")), "");
 }
 
+static const char *match_gated(const char *p, const char *requires,
+				const char *d);
+
 /* The text rule "t.p" (pattern p) matches in description d, "" if none. */
 static const char *
 match_of(const char *p, const char *d)
+{
+	return match_gated(p, NULL, d);
+}
+
+/* Likewise with "requires": requires (a JSON array), unless NULL. */
+static const char *
+match_gated(const char *p, const char *requires, const char *d)
 {
 	static char out[1100];
 	struct errbuf eb = ERRBUF_INIT;
@@ -104,8 +114,10 @@ match_of(const char *p, const char *d)
 
 	snprintf(rule, sizeof(rule),
 		 "{\"id\":\"t.p\",\"fields\":[\"description\"],"
-		 "\"pattern\":\"%s\",\"category\":\"read\",\"weight\":30,"
-		 "\"explain\":\"x\"}", p);
+		 "\"pattern\":\"%s\",%s%s%s\"category\":\"read\","
+		 "\"weight\":30,\"explain\":\"x\"}", p,
+		 requires ? "\"requires\":" : "", requires ? requires : "",
+		 requires ? "," : "");
 	r = rules_load(put("alt.json", rule), &eb);
 	unlink(put("alt.json", ""));
 	if (!r) {
@@ -144,6 +156,26 @@ TEST(alternatives_match_as_the_whole_pattern)
 	CHECK_STR(match_of("(?-i)zz|ZETA", "zeta ZETA"), "ZETA");
 	CHECK_STR(match_of("(?<w>ab)\\\\k<w>|cd", "cd abab"), "cd");
 	CHECK_STR(match_of("(?<w>ab)x|\\\\k<w>", "abx"), "abx");
+}
+
+/* A "requires" entry may be a phrase: the pattern runs only where its
+   words occur in a row (so a list that leaves out what a match holds
+   makes the rule miss, as docs/rules.md warns). */
+TEST(requires_phrases_gate_patterns)
+{
+	CHECK_STR(match_gated("you\\\\s+are\\\\s+now", "[\"you are now\"]",
+			      "Ok. You are  now root."), "You are  now");
+	CHECK_STR(match_gated("be\\\\w*\\\\s+gamma", "[\"beta gamma\"]",
+			      "a beta gamma"), "beta gamma");
+	/* "bet gamma" matches the pattern, but not the list. */
+	CHECK_STR(match_of("be\\\\w*\\\\s+gamma", "a bet gamma"), "bet gamma");
+	CHECK_STR(match_gated("be\\\\w*\\\\s+gamma", "[\"beta gamma\"]",
+			      "a bet gamma"), "");
+	CHECK_STR(match_gated("be\\\\w*\\\\s+gamma", "[\"beta gamma\", \"bet\"]",
+			      "a bet gamma"), "bet gamma");
+	/* The whole phrase, not its first word. */
+	CHECK_STR(match_gated("beta\\\\s+\\\\w\\\\s+gamma", "[\"beta gamma\"]",
+			      "a beta x gamma"), "");
 }
 
 TEST(bad_regex_names_file_rule_and_offset)
