@@ -295,8 +295,11 @@ parse_fields(const json_t *v, unsigned *out, const char *where,
  * their count.  0 when it has none, or when an alternative could depend
  * on another: a back reference or subroutine call (a group's number or
  * name spans alternatives), a branch reset, a conditional, an option
- * setting outside any group (it holds for the alternatives after it), or
- * a backtracking verb (its effect crosses alternatives).
+ * setting outside any group (it holds for the alternatives after it), a
+ * backtracking verb (its effect crosses alternatives), \K (the match
+ * reported then starts later than the attempt that found it, so the
+ * first-starting match of the alternatives need not be the whole
+ * pattern's), or extended syntax (its comments may hold parentheses).
  */
 static size_t
 top_alternatives(const char *s, size_t *cut, size_t max)
@@ -314,7 +317,8 @@ top_alternatives(const char *s, size_t *cut, size_t max)
 					return n;
 				i = (size_t)(e - s) + 1;
 			} else if ((s[i + 1] >= '1' && s[i + 1] <= '9') ||
-				   s[i + 1] == 'g' || s[i + 1] == 'k') {
+				   s[i + 1] == 'g' || s[i + 1] == 'k' ||
+				   s[i + 1] == 'K') {
 				return 0;
 			} else if (s[i + 1]) {
 				i++;
@@ -362,12 +366,13 @@ top_alternatives(const char *s, size_t *cut, size_t max)
 				    (k == '-' && s[i + 3] >= '0' &&
 				     s[i + 3] <= '9'))
 					return 0;
-				if (depth == 0) {
+				{
 					size_t j = i + 2;
 
 					while (s[j] && strchr("imnsxJU^-", s[j]))
-						j++;
-					if (s[j] == ')')
+						if (s[j++] == 'x')
+							return 0;
+					if (depth == 0 && s[j] == ')')
 						return 0;
 				}
 			}

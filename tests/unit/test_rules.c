@@ -156,6 +156,10 @@ TEST(alternatives_match_as_the_whole_pattern)
 	CHECK_STR(match_of("(?-i)zz|ZETA", "zeta ZETA"), "ZETA");
 	CHECK_STR(match_of("(?<w>ab)\\\\k<w>|cd", "cd abab"), "cd");
 	CHECK_STR(match_of("(?<w>ab)x|\\\\k<w>", "abx"), "abx");
+	/* \K: "a.{0,9}\Kz" is tried from the "a", before the "b", but
+	   reports "z"; and extended syntax, whose comments may hold "|". */
+	CHECK_STR(match_of("a.{0,9}\\\\Kz|b", "a b z"), "z");
+	CHECK_STR(match_of("(?x: q # ( | \\n)|r", "q r"), "q");
 }
 
 /* A "requires" entry may be a phrase: the pattern runs only where its
