@@ -582,7 +582,7 @@ remove_build(const struct store *st)
 
 /*
  * A build inserts a million tools in name order within each server, but
- * their name and definition indexes take them in no order at all: every
+ * their name and definition indexes take them in no useful order: every
  * insert is a search down a b-tree bigger than the cache allows, and
  * every commit writes its scattered pages again.  Built at the end, from
  * one sort each, they cost a fraction.  Drop them now (their SQL kept);
