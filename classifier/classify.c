@@ -45,9 +45,9 @@ struct textref {
 struct gatepos {
 	int field;      /* enum field, or -1: none recorded */
 	uint32_t n;     /* occurrences seen */
-	uint32_t first; /* offset of the first and of the last occurrence */
-	uint32_t last;
-	uint32_t at[GATE_AT]; /* the first n of them, ascending */
+	uint32_t last;  /* offset of the last occurrence */
+	uint32_t at[GATE_AT]; /* offsets of the first n of them (at most
+				 GATE_AT), ascending */
 };
 
 /* Where a rule first matched. */
@@ -463,7 +463,6 @@ gate_seen(struct gatepos *g, int f, uint32_t off)
 	if (g->field != f) {
 		g->field = f;
 		g->n = 0;
-		g->first = g->last = off;
 	} else if (off <= g->last) {
 		/* Words come in document order: this happens only when a
 		   field is matched again, and then every offset is known. */
@@ -932,7 +931,7 @@ run_gated(struct classifier *c, int f, uint32_t ri, const struct pattern *pt,
 	if (g->n > GATE_AT || pt->reach < 0) {
 		/* Too many to list, or one would do: one window from the
 		   first to the last. */
-		if (!gate_window(c, pt, d, g->first, g->last, span, read, rc))
+		if (!gate_window(c, pt, d, g->at[0], g->last, span, read, rc))
 			*rc = PCRE2_ERROR_NOMATCH;
 		return true;
 	}

@@ -132,6 +132,11 @@ static const char *const stmt_sql[Q__COUNT] = {
 		" AND v.rules_version = ?2 WHERE d.hash = ?1",
 };
 
+struct deferred_index {
+	char *name; /* owned */
+	char *sql;  /* its CREATE INDEX statement; owned */
+};
+
 struct store {
 	sqlite3 *db;
 	char *path;
@@ -154,8 +159,8 @@ struct store {
 	   row between other writes would cost a segment per statement. */
 	int64_t fts_done;
 	/* A build's secondary indexes of tools, dropped while it is filled
-	   and created from this SQL when it is published. */
-	char **deferred;
+	   and created from their SQL when it is published. */
+	struct deferred_index *deferred;
 	size_t ndeferred;
 };
 
@@ -607,21 +612,22 @@ defer_indexes(struct store *st, struct errbuf *eb)
 		return -1;
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		st->deferred = xreallocarray(st->deferred, st->ndeferred + 2,
+		struct deferred_index *di;
+
+		st->deferred = xreallocarray(st->deferred, st->ndeferred + 1,
 					     sizeof(*st->deferred));
-		/* name, then its CREATE statement */
-		st->deferred[st->ndeferred++] =
-			xstrdup((const char *)sqlite3_column_text(s, 0));
-		st->deferred[st->ndeferred++] =
-			xstrdup((const char *)sqlite3_column_text(s, 1));
+		di = &st->deferred[st->ndeferred++];
+		di->name = xstrdup((const char *)sqlite3_column_text(s, 0));
+		di->sql = xstrdup((const char *)sqlite3_column_text(s, 1));
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
 		db_error(st, eb, "cannot read the schema");
 		return -1;
 	}
-	for (i = 0; i < st->ndeferred; i += 2) {
-		char *sql = xasprintf("DROP INDEX \"%s\"", st->deferred[i]);
+	for (i = 0; i < st->ndeferred; i++) {
+		char *sql = xasprintf("DROP INDEX \"%s\"",
+				      st->deferred[i].name);
 
 		rc = exec(st, sql, eb);
 		free(sql);
@@ -643,8 +649,8 @@ create_deferred(struct store *st, struct errbuf *eb)
 	if (exec(st, "PRAGMA cache_size = -8192", eb) < 0 ||
 	    exec(st, "PRAGMA shrink_memory", eb) < 0)
 		return -1;
-	for (i = 0; i < st->ndeferred; i += 2)
-		if (exec(st, st->deferred[i + 1], eb) < 0)
+	for (i = 0; i < st->ndeferred; i++)
+		if (exec(st, st->deferred[i].sql, eb) < 0)
 			return -1;
 	return set_cache(st, eb);
 }
@@ -654,8 +660,10 @@ free_deferred(struct store *st)
 {
 	size_t i;
 
-	for (i = 0; i < st->ndeferred; i++)
-		free(st->deferred[i]);
+	for (i = 0; i < st->ndeferred; i++) {
+		free(st->deferred[i].name);
+		free(st->deferred[i].sql);
+	}
 	free(st->deferred);
 	st->deferred = NULL;
 	st->ndeferred = 0;
