@@ -9,6 +9,7 @@
 
 #include "tests/unit/t.h"
 #include "db/store.h"
+#include "util/buf.h"
 
 static char dbpath[256];
 
@@ -280,6 +281,115 @@ TEST(verdicts_are_keyed_by_rules_version)
 	(void)n;
 	store_free(st);
 	unlink(dbpath);
+}
+
+/* store_each_unclassified's callback: the names of what it lists. */
+static int
+list_name(void *ctx, const char *hash, const char *json)
+{
+	struct buf *b = ctx;
+	json_t *j = json_loads(json, 0, NULL);
+
+	(void)hash;
+	buf_puts(b, json_string_value(json_object_get(j, "name")));
+	buf_puts(b, " ");
+	json_decref(j);
+	return 0;
+}
+
+/* store_each_unclassified for rules version rv lists want. */
+#define CHECK_UNCLASSIFIED(st, rv, want)                                      \
+	do {                                                                 \
+		struct errbuf eb_ = ERRBUF_INIT;                             \
+		struct buf b_ = BUF_INIT(1 << 10);                           \
+		if (store_each_unclassified(st, rv, list_name, &b_, &eb_) < 0) \
+			T_FAIL("each_unclassified: %s", eb_.msg);            \
+		CHECK_STR(buf_cstr(&b_), want);                              \
+		buf_release(&b_);                                            \
+	} while (0)
+
+/* Store doc for server, with a verdict of rule set rv for the tools
+   whose bit is set in with. */
+static void
+put_some_verdicts(struct store *st, int64_t run, const char *server,
+		  const char *doc, const char *rv, unsigned with)
+{
+	struct manifest m = MANIFEST_INIT;
+	struct server_info info = { .name = server };
+	struct errbuf eb = ERRBUF_INIT;
+	struct verdict_row rows[8] = { { 0 } };
+	struct put_verdicts pv = { rv, rows };
+	struct put_result res;
+	size_t i;
+
+	if (manifest_parse(doc, strlen(doc), &m, &eb) < 0 || m.ntools > 8) {
+		T_FAIL("parse: %s", eb.msg);
+		return;
+	}
+	for (i = 0; i < m.ntools; i++)
+		if (with & (1u << i))
+			rows[i] = (struct verdict_row){ "read", "low", 10, 0.9,
+							(char *)"{}" };
+	if (store_put_manifest_verdicts(st, run, &info, &m, &pv, NULL, true,
+					&res, &eb) < 0)
+		T_FAIL("put: %s", eb.msg);
+	manifest_release(&m);
+}
+
+/* A build lists what it stored without a verdict from its own record,
+   which must agree with what the catalog holds. */
+TEST(build_lists_definitions_stored_without_verdict)
+{
+	struct errbuf eb = ERRBUF_INIT;
+	char path[96];
+	struct store *st;
+	int64_t run;
+	bool there;
+
+	snprintf(path, sizeof(path), "/tmp/mcprisk-test-bare-%d.db",
+		 (int)getpid());
+	unlink(path);
+	st = store_build(path, &there, &eb);
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	run = store_run_begin(st, "import", NULL, &eb);
+	/* a and c come with verdicts, b without; s2 repeats b (stored
+	   already) and adds d without one and e with one. */
+	put_some_verdicts(st, run, "s1",
+			  "[{\"name\":\"a\"},{\"name\":\"b\"},{\"name\":\"c\"}]",
+			  "r1", 0x5);
+	put_some_verdicts(st, run, "s2",
+			  "[{\"name\":\"b\"},{\"name\":\"d\"},{\"name\":\"e\"}]",
+			  "r1", 0x5);
+	CHECK_UNCLASSIFIED(st, "r1", "b d ");
+	/* Another rule set has no verdict at all. */
+	CHECK_UNCLASSIFIED(st, "r2", "a b c d e ");
+	CHECK(!store_all_classified(st, "r1"));
+	{
+		struct verdict_row vr = { "read", "low", 10, 0.9, (char *)"{}" };
+		json_t *srv = store_server(st, "s1", NULL, &eb);
+		json_t *tools = json_object_get(srv, "tools");
+		size_t i;
+
+		/* b classified since: not listed again. */
+		for (i = 0; i < json_array_size(tools); i++) {
+			json_t *t = json_array_get(tools, i);
+
+			if (strcmp(json_string_value(json_object_get(t, "name")), "b") == 0)
+				CHECK_INT(store_put_verdict(st, json_string_value(json_object_get(t, "hash")), "r1", &vr, &eb), 0);
+		}
+		json_decref(srv);
+	}
+	CHECK_UNCLASSIFIED(st, "r1", "d ");
+	/* A verdict of a second rule set stored with a new definition: the
+	   record no longer covers every rule set; the scan answers. */
+	put_some_verdicts(st, run, "s3", "[{\"name\":\"f\"},{\"name\":\"g\"}]",
+			  "r2", 0x1);
+	CHECK_UNCLASSIFIED(st, "r1", "d f g ");
+	CHECK_UNCLASSIFIED(st, "r2", "a b c d e g ");
+	store_free(st);
+	unlink(path);
 }
 
 static bool
