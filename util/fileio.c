@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +205,65 @@ file_publish(const char *tmp, const char *path, struct errbuf *eb)
 		return -1;
 	}
 	return sync_parent(path, eb);
+}
+
+struct file_sync {
+	pthread_t thread;
+	char *path;
+	int err; /* errno of the failed step, or 0 */
+	const char *step;
+};
+
+static void *
+sync_main(void *arg)
+{
+	struct file_sync *fs = arg;
+	int fd = open(fs->path, O_RDWR | O_CLOEXEC);
+
+	fs->step = "open";
+	if (fd >= 0) {
+		fs->step = "sync";
+		if (fdatasync(fd) == 0)
+			fs->step = NULL;
+		else
+			fs->err = errno;
+		close(fd);
+	} else {
+		fs->err = errno;
+	}
+	return NULL;
+}
+
+struct file_sync *
+file_sync_start(const char *path)
+{
+	struct file_sync *fs = xcalloc(1, sizeof(*fs));
+
+	fs->path = xstrdup(path);
+	if (pthread_create(&fs->thread, NULL, sync_main, fs) != 0) {
+		free(fs->path);
+		free(fs);
+		return NULL;
+	}
+	return fs;
+}
+
+int
+file_sync_wait(struct file_sync *fs, struct errbuf *eb)
+{
+	int ret = 0;
+
+	if (!fs)
+		return 0;
+	pthread_join(fs->thread, NULL);
+	if (fs->step) {
+		errbuf_set(eb, "cannot %s '%s': %s", fs->step, fs->path,
+			   strerror(fs->err));
+		ret = -1;
+	}
+	free(fs->path);
+	free(fs);
+	return ret;
 }
 
 int

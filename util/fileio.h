@@ -36,6 +36,21 @@ int file_sync_fs(const char *path, struct errbuf *eb);
  */
 int file_publish(const char *tmp, const char *path, struct errbuf *eb);
 
+/*
+ * Start flushing path's data to its device on another thread, while the
+ * caller goes on writing it, so that the file_publish() of a large file
+ * finds little left to flush.  NULL when no thread could start (nothing
+ * to wait for then: file_publish flushes all).
+ */
+struct file_sync *file_sync_start(const char *path);
+
+/*
+ * Wait for that flush and free fs (NULL is fine).  -1 when it failed:
+ * the error must not be ignored, as a later fsync of the same file need
+ * not report it again.
+ */
+int file_sync_wait(struct file_sync *fs, struct errbuf *eb);
+
 /* The folder holding path: "." when it has no slash, "/" at the root
    (new string). */
 char *file_dir(const char *path);

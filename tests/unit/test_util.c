@@ -2,9 +2,12 @@
  * Unit tests for util/: capped buffer, errbuf, strict parsing, hashing,
  * UTF-8 and terminal escaping, canonical JSON.
  */
+#include <unistd.h>
+
 #include "tests/unit/t.h"
 #include "util/buf.h"
 #include "util/errbuf.h"
+#include "util/fileio.h"
 #include "util/hash.h"
 #include "util/json.h"
 #include "util/parse.h"
@@ -42,6 +45,42 @@ TEST(errbuf_prefix_adds_context)
 	errbuf_set(&eb, "expected object");
 	errbuf_prefix(&eb, "tools[%d].inputSchema", 3);
 	CHECK_STR(eb.msg, "tools[3].inputSchema: expected object");
+}
+
+/* A background flush of a file being written, then its publish. */
+TEST(file_sync_runs_beside_writes_and_reports_failure)
+{
+	struct errbuf eb = ERRBUF_INIT;
+	char tmp[96], path[96];
+	struct file_sync *fs;
+	struct buf b = BUF_INIT(1 << 20);
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "/tmp/mcprisk-test-sync-%d.tmp",
+		 (int)getpid());
+	snprintf(path, sizeof(path), "/tmp/mcprisk-test-sync-%d", (int)getpid());
+	unlink(path);
+	f = fopen(tmp, "w");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fputs("first part\n", f);
+	fflush(f);
+	fs = file_sync_start(tmp);
+	fputs("second part\n", f); /* written while it runs */
+	fclose(f);
+	CHECK_INT(file_sync_wait(fs, &eb), 0);
+	CHECK_INT(file_publish(tmp, path, &eb), 0);
+	CHECK_INT(file_read_capped(path, 1 << 20, &b, &eb), 0);
+	CHECK_STR(buf_cstr(&b), "first part\nsecond part\n");
+	buf_release(&b);
+	unlink(path);
+	/* A file that is not there: the failure is reported, not lost. */
+	fs = file_sync_start(tmp);
+	CHECK(fs != NULL);
+	CHECK_INT(file_sync_wait(fs, &eb), -1);
+	CHECK(strstr(eb.msg, "cannot open") != NULL);
+	CHECK_INT(file_sync_wait(NULL, &eb), 0);
 }
 
 TEST(parse_ll_is_strict)
