@@ -41,6 +41,13 @@ t_eq "with the tool indexes it was built without, made at the end" \
 	"tools_def tools_name"
 t_eq "and a lookup by tool name uses one" \
 	"$(sqlite3 "$T_DIR/k.db" "EXPLAIN QUERY PLAN SELECT server_id FROM tools WHERE name = 'x'" | grep -c 'USING.*INDEX tools_name')" 1
+t_eq "its search index merges at SQLite's default again (16 while built)" \
+	"$(sqlite3 "$T_DIR/k.db" "SELECT v FROM definitions_fts_config WHERE k = 'automerge'")" 4
+t_eq "which is whole" \
+	"$(sqlite3 "$T_DIR/k.db" "INSERT INTO definitions_fts(definitions_fts) VALUES ('integrity-check')" 2>&1)" ""
+t_eq "and holds every definition" \
+	"$(sqlite3 "$T_DIR/k.db" 'SELECT count(*) FROM definitions_fts_docsize')" \
+	"$(sqlite3 "$T_DIR/k.db" 'SELECT count(*) FROM definitions')"
 t_eq "every definition, shared by servers or not, has its verdict" \
 	"$(sqlite3 "$T_DIR/k.db" 'SELECT count(*) FROM definitions d WHERE NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.def_id = d.id)')" 0
 t_ok "an import into it now writes in place" "$M" --db "$T_DIR/k.db" import "$C"
