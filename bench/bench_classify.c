@@ -2,9 +2,12 @@
  * Classifier benchmark: 1,000,000 generated tools with realistic name,
  * description and schema sizes (built in batches, generation not timed),
  * then the same tools again the way import and refresh meet them (each
- * server's tools classified right after its manifest is built, while its
- * tree is still in the cache), then the slowest of several runs on 64 KiB
- * adversarial descriptions.
+ * server's tools classified right after its manifest is built, while it
+ * is still in the cache), then the slowest of several runs on 64 KiB
+ * adversarial descriptions.  Each tool is classified from its canonical
+ * JSON text, which the product computes for the definition's hash anyway
+ * (crawler/manifest.c) and stores (the pending pass and `rules diff`
+ * classify the stored text).
  * A digest of every verdict's stored text is printed last, so that a
  * change meant only to make classification faster can show it changed
  * no verdict.  Usage: bench_classify [RULES [NTOOLS]]
@@ -18,6 +21,7 @@
 #include "classifier/classify.h"
 #include "classifier/rules.h"
 #include "util/buf.h"
+#include "util/json.h"
 #include "bench/gen.h"
 #include "util/banned.h"
 
@@ -155,6 +159,7 @@ main(int argc, char **argv)
 	struct rules *r = rules_load(path, &eb);
 	struct classifier *c;
 	json_t **batch;
+	char **text;
 	uint64_t digest = 0xcbf29ce484222325ull;
 	uint64_t digest2 = 0xcbf29ce484222325ull, check = 0;
 	const unsigned long seed = rng;
@@ -169,19 +174,24 @@ main(int argc, char **argv)
 	}
 	c = classifier_new(r);
 	batch = calloc(BATCH, sizeof(*batch));
+	text = calloc(BATCH, sizeof(*text));
 	while ((long)done < total) {
 		size_t n = (size_t)(total - (long)done) < BATCH
 				   ? (size_t)(total - (long)done)
 				   : BATCH;
 
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			batch[i] = gen_tool(done + i, &bytes);
+			text[i] = json_canonical(batch[i]);
+			json_decref(batch[i]);
+		}
 		t = now();
 		tc = cpu_now();
 		for (i = 0; i < n; i++) {
 			struct verdict v;
 
-			if (classify_tool(c, batch[i], &v, &eb) < 0)
+			if (classify_text(c, text[i], strlen(text[i]), &v,
+					  &eb) < 0)
 				return 3;
 			verdict_release(&v);
 		}
@@ -192,11 +202,12 @@ main(int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			struct verdict v;
 
-			if (classify_tool(c, batch[i], &v, &eb) < 0)
+			if (classify_text(c, text[i], strlen(text[i]), &v,
+					  &eb) < 0)
 				return 3;
 			crit += v.risk == RISK_CRITICAL;
 			digest = digest_verdict(digest, &v);
-			json_decref(batch[i]);
+			free(text[i]);
 		}
 		done += n;
 	}
@@ -218,16 +229,20 @@ main(int argc, char **argv)
 				   : SERVER_TOOLS, unused = 0;
 		struct verdict v[SERVER_TOOLS];
 
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			batch[i] = gen_tool(done + i, &unused);
+			text[i] = json_canonical(batch[i]);
+		}
 		t = now();
 		for (i = 0; i < n; i++)
-			if (classify_tool(c, batch[i], &v[i], &eb) < 0)
+			if (classify_text(c, text[i], strlen(text[i]), &v[i],
+					  &eb) < 0)
 				return 3;
 		elapsed += now() - t;
 		for (i = 0; i < n; i++) {
 			digest2 = digest_verdict(digest2, &v[i]);
 			json_decref(batch[i]);
+			free(text[i]);
 		}
 	}
 	printf("throughput as import and refresh run it (a server's %d tools "
@@ -271,6 +286,7 @@ main(int argc, char **argv)
 	printf("verdict digest: %016llx\n", (unsigned long long)digest);
 	free(adv);
 	free(batch);
+	free(text);
 	classifier_free(c);
 	rules_free(r);
 	return 0;

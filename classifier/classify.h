@@ -49,6 +49,17 @@ void classifier_free(struct classifier *c);
 int classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 		  struct errbuf *eb);
 
+/*
+ * The same for a definition given as its canonical JSON text (util/json.c:
+ * compact, keys sorted, nulls left out), the bytes its hash is taken over
+ * and the text the catalog stores: classify_tool() classifies exactly that
+ * text of the tool.  Other compact JSON is read too, its members in their
+ * order (which may give another verdict).  Returns -1 when json is
+ * malformed or not an object with a string "name".
+ */
+int classify_text(struct classifier *c, const char *json, size_t len,
+		  struct verdict *out, struct errbuf *eb);
+
 struct manifest;
 
 /*

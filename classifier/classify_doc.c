@@ -20,7 +20,8 @@ classify_manifest_json(struct classifier *c, const struct rules *rules,
 		struct verdict v;
 		json_t *t, *vj;
 
-		if (classify_tool(c, m->tools[i].json, &v, eb) < 0) {
+		if (classify_text(c, m->tools[i].canonical,
+				  m->tools[i].canonical_len, &v, eb) < 0) {
 			errbuf_prefix(eb, "tools[%zu]", i);
 			goto out;
 		}

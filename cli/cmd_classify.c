@@ -124,7 +124,8 @@ cmd_classify(int argc, char **argv, struct app *app)
 	for (i = 0; i < m.ntools; i++) {
 		struct verdict v;
 
-		if (classify_tool(c, m.tools[i].json, &v, &eb) < 0) {
+		if (classify_text(c, m.tools[i].canonical,
+				  m.tools[i].canonical_len, &v, &eb) < 0) {
 			cli_error("tools[%zu]: %s", i, eb.msg);
 			goto out;
 		}

@@ -316,7 +316,8 @@ classify_new(struct classifier *c, struct store *st, struct seen *seen,
 			continue;
 		if (seen && !seen_add(seen, fingerprint(m->tools[t].hash)))
 			continue;
-		if (classify_tool(c, m->tools[t].definition, &v, &eb) < 0) {
+		if (classify_text(c, m->tools[t].canonical,
+				  m->tools[t].canonical_len, &v, &eb) < 0) {
 			errbuf_clear(&eb);
 			continue;
 		}
@@ -1230,21 +1231,16 @@ struct pending {
 static void
 pending_classify(struct classifier *c, struct pending_item *it)
 {
-	json_t *def = json_loads(it->json, 0, NULL);
 	struct verdict v;
 
-	if (!def) {
-		errbuf_set(&it->eb, "definition %s: stored JSON is corrupt",
-			   it->hash);
-		return;
-	}
-	if (classify_tool(c, def, &v, &it->eb) < 0) {
+	/* The stored text is the definition's canonical JSON: classified
+	   as it is, without a parse. */
+	if (classify_text(c, it->json, strlen(it->json), &v, &it->eb) < 0) {
 		errbuf_prefix(&it->eb, "definition %s", it->hash);
 	} else {
 		verdict_row_fill(&it->row, &v);
 		verdict_release(&v);
 	}
-	json_decref(def);
 }
 
 /* Claim and classify items of the current round until none is left. */

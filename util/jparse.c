@@ -18,6 +18,8 @@
 #endif
 
 #include "util/jparse.h"
+#include "util/parse.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -193,27 +195,6 @@ scratch_push(struct jp *jp, const unsigned char *s, size_t n)
 	jp->top += n;
 }
 
-/* The four hex digits at p as a number, or -1. */
-static inline long
-hex4(const unsigned char *p)
-{
-	long v = 0;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		unsigned c = p[i], d;
-
-		if (is_digit(c))
-			d = c - '0';
-		else if ((c | 0x20) - 'a' < 6)
-			d = (c | 0x20) - 'a' + 10;
-		else
-			return -1;
-		v = v << 4 | d;
-	}
-	return v;
-}
-
 /* Decode the escape whose backslash is at *pp onto the scratch stack and
    move *pp past it; false for what jansson refuses: unknown escapes,
    \u0000 (no JSON_ALLOW_NUL) and surrogates that do not pair up. */
@@ -236,36 +217,19 @@ decode_escape(struct jp *jp, const unsigned char **pp)
 	case 'r': *o = '\r'; break;
 	case 't': *o = '\t'; break;
 	case 'u':
-		if (end - p < 5 || (cp = hex4(p + 1)) <= 0)
+		if (end - p < 5 || (cp = hex4_value(p + 1)) <= 0)
 			return false;
 		p += 4;
 		if (cp >= 0xdc00 && cp <= 0xdfff)
 			return false;
 		if (cp >= 0xd800 && cp <= 0xdbff) {
 			if (end - p < 7 || p[1] != '\\' || p[2] != 'u' ||
-			    (lo = hex4(p + 3)) < 0xdc00 || lo > 0xdfff)
+			    (lo = hex4_value(p + 3)) < 0xdc00 || lo > 0xdfff)
 				return false;
 			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 			p += 6;
 		}
-		if (cp < 0x80) {
-			o[0] = (char)cp;
-		} else if (cp < 0x800) {
-			o[0] = (char)(0xc0 | cp >> 6);
-			o[1] = (char)(0x80 | (cp & 0x3f));
-			jp->top += 1;
-		} else if (cp < 0x10000) {
-			o[0] = (char)(0xe0 | cp >> 12);
-			o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-			o[2] = (char)(0x80 | (cp & 0x3f));
-			jp->top += 2;
-		} else {
-			o[0] = (char)(0xf0 | cp >> 18);
-			o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-			o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-			o[3] = (char)(0x80 | (cp & 0x3f));
-			jp->top += 3;
-		}
+		jp->top += utf8_encode((uint32_t)cp, (unsigned char *)o) - 1;
 		break;
 	default:
 		return false;

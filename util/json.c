@@ -55,8 +55,11 @@ cmp_member(const void *a, const void *b)
 	return (x->len > y->len) - (x->len < y->len);
 }
 
+static int canonical(struct buf *b, const json_t *j, bool strict);
+static int put_string(struct buf *b, const char *s, size_t len, bool strict);
+
 static int
-canonical_object(struct buf *b, const json_t *j)
+canonical_object(struct buf *b, const json_t *j, bool strict)
 {
 	struct member stack[JSON_CANONICAL_STACK_KEYS], *m = stack;
 	size_t n = json_object_size(j), i = 0;
@@ -78,8 +81,8 @@ canonical_object(struct buf *b, const json_t *j)
 		goto out;
 	for (i = 0; i < n; i++)
 		if ((i && buf_putc(b, ',') < 0) ||
-		    json_put_string(b, m[i].key, m[i].len) < 0 ||
-		    buf_putc(b, ':') < 0 || json_canonical_buf(b, m[i].value) < 0)
+		    put_string(b, m[i].key, m[i].len, strict) < 0 ||
+		    buf_putc(b, ':') < 0 || canonical(b, m[i].value, strict) < 0)
 			goto out;
 	ret = buf_putc(b, '}');
 out:
@@ -91,24 +94,36 @@ out:
 int
 json_canonical_buf(struct buf *b, const json_t *j)
 {
+	return canonical(b, j, true);
+}
+
+int
+json_canonical_buf_bytes(struct buf *b, const json_t *j)
+{
+	return canonical(b, j, false);
+}
+
+static int
+canonical(struct buf *b, const json_t *j, bool strict)
+{
 	char num[32];
 	size_t i, n;
 
 	switch (json_typeof(j)) {
 	case JSON_OBJECT:
-		return canonical_object(b, j);
+		return canonical_object(b, j, strict);
 	case JSON_ARRAY:
 		n = json_array_size(j);
 		if (buf_putc(b, '[') < 0)
 			return -1;
 		for (i = 0; i < n; i++)
 			if ((i && buf_putc(b, ',') < 0) ||
-			    json_canonical_buf(b, json_array_get(j, i)) < 0)
+			    canonical(b, json_array_get(j, i), strict) < 0)
 				return -1;
 		return buf_putc(b, ']');
 	case JSON_STRING:
-		return json_put_string(b, json_string_value(j),
-				       json_string_length(j));
+		return put_string(b, json_string_value(j),
+				  json_string_length(j), strict);
 	case JSON_INTEGER:
 		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
 			 json_integer_value(j));
@@ -274,6 +289,14 @@ plain8(uint64_t x)
 int
 json_put_string(struct buf *b, const char *s, size_t len)
 {
+	return put_string(b, s, len, true);
+}
+
+/* json_put_string(); not strict, a byte that does not start a valid
+   UTF-8 character goes out as it is. */
+static int
+put_string(struct buf *b, const char *s, size_t len, bool strict)
+{
 	/* Uppercase, as jansson writes \u escapes: the verdict texts the
 	   store keeps are byte for byte what json_dumps gives. */
 	static const char hex[] = "0123456789ABCDEF";
@@ -303,8 +326,11 @@ json_put_string(struct buf *b, const char *s, size_t len)
 		if (c >= 0x80) {
 			/* Multibyte characters go out as they are, once they
 			   are known to be valid. */
-			if (!(n = utf8_decode(p + i, len - i, &cp)))
-				return -1;
+			if (!(n = utf8_decode(p + i, len - i, &cp))) {
+				if (strict)
+					return -1;
+				n = 1;
+			}
 			i += n;
 			continue;
 		}

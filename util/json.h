@@ -38,6 +38,13 @@ char *json_canonical(const json_t *j);
 int json_canonical_buf(struct buf *b, const json_t *j);
 
 /*
+ * The same, but the bytes of a string that is not valid UTF-8 are kept as
+ * they are instead of refused: the text the classifier reads of a tree
+ * built in memory, which may hold any bytes (a parsed one never does).
+ */
+int json_canonical_buf_bytes(struct buf *b, const json_t *j);
+
+/*
  * Append a real as jansson's json_dumps() writes it with no precision flag:
  * "%.17g", ".0" added to an integral value, the exponent without '+' or
  * leading zeros.  -1 when b is full or the value is not finite.

@@ -25,6 +25,20 @@ hex_value(char c)
 	return -1;
 }
 
+long
+hex4_value(const unsigned char *p)
+{
+	long v = 0;
+	int i, d;
+
+	for (i = 0; i < 4; i++) {
+		if ((d = hex_value((char)p[i])) < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
 int
 parse_ll(const char *s, long long min, long long max, long long *out,
 	 struct errbuf *eb)

@@ -16,6 +16,9 @@ int parse_ll(const char *s, long long min, long long max, long long *out,
 /* The value of one hex digit, or -1. */
 int hex_value(char c);
 
+/* The four hex digits at p as a number (a JSON \u escape), or -1. */
+long hex4_value(const unsigned char *p);
+
 /* Parse a duration such as "30", "30s", "5m", "2h", "7d" into seconds. */
 int parse_duration(const char *s, long long *seconds, struct errbuf *eb);
 

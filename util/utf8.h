@@ -14,6 +14,10 @@
  */
 size_t utf8_decode(const unsigned char *p, size_t len, uint32_t *cp);
 
+/* Encode code point cp (<= U+10FFFF, not a surrogate) into out; returns
+   its length in bytes. */
+size_t utf8_encode(uint32_t cp, unsigned char out[4]);
+
 /* True when s[0..len) is entirely valid UTF-8. */
 bool utf8_valid(const char *s, size_t len);
 

@@ -1,7 +1,8 @@
 /*
  * Fuzz target: classify_tool over the bundled rules (data/rules, or
  * $MCPRISK_FUZZ_RULES).  The input is a tool object; the same tool must
- * give the same verdict twice, byte for byte.
+ * give the same verdict twice, byte for byte.  The input is also read as
+ * it is by classify_text, which must cope with any bytes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* run from the repository root */
 		cls = classifier_new(rules);
 	}
+	if (classify_text(cls, (const char *)data, size, &v1, &eb) == 0)
+		verdict_release(&v1);
 	tool = json_load_strict((const char *)data, size, NULL);
 	if (!tool)
 		return 0;

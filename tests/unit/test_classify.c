@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "classifier/classify.h"
+#include "util/json.h"
 #include "tests/unit/t.h"
 
 static struct rules *rules;
@@ -68,6 +69,67 @@ has_evidence(const struct verdict *x, const char *rule, const char *match)
 
 #define CAT(x) category_name((x)->category)
 #define RISK(x) risk_name((x)->risk)
+
+
+/* classify_text over text (a C string): -1, or the verdict in v. */
+static int
+run_text(const char *text, struct errbuf *eb)
+{
+	run("{\"name\":\"warm_up\"}");
+	verdict_release(&v);
+	return classify_text(cl, text, strlen(text), &v, eb);
+}
+
+/* A definition is read from its canonical text: escapes decoded, the
+   title leading the description, anything malformed refused. */
+TEST(text_is_read_as_the_tree_is)
+{
+	struct errbuf eb = ERRBUF_INIT;
+	const char *tree =
+		"{\"name\":\"purge_records\",\"title\":\"Purge\","
+		"\"description\":\"Removes r\\u00e9sum\\u00e9s \\ud83d\\ude00 "
+		"permanently.\\nThis cannot be undone.\","
+		"\"inputSchema\":{\"type\":\"object\",\"properties\":{"
+		"\"id\":{\"allOf\":[{\"properties\":{\"inner\":{}}}],"
+		"\"description\":\"Record to remove\",\"type\":\"string\"}}},"
+		"\"annotations\":{\"destructiveHint\":true,\"title\":\"P\"}}";
+	json_t *t = json_loads(tree, 0, NULL);
+	char *text = json_canonical(t), *a, *b;
+	struct verdict w;
+
+	run("{\"name\":\"warm_up\"}"); /* loads the rules */
+
+	/* The tree and its canonical text: the same verdict. */
+	CHECK(text != NULL);
+	CHECK_INT(classify_tool(cl, t, &w, &eb), 0);
+	CHECK_INT(run_text(text, &eb), 0);
+	a = verdict_to_text(&w);
+	b = verdict_to_text(&v);
+	CHECK_STR(a, b);
+	CHECK(strcmp(category_name(v.category), "destructive") == 0);
+	/* Read past the decoded escapes, across the line break. */
+	CHECK(strstr(v.rationale, "cannot be undone") != NULL);
+	CHECK(strstr(v.rationale, "permanently") != NULL);
+	free(a);
+	free(b);
+	verdict_release(&w);
+	json_decref(t);
+	free(text);
+
+	/* Malformed text, or no string name: refused, never misread. */
+	CHECK_INT(run_text("{\"name\":\"x\"", &eb), -1);
+	CHECK(strstr(eb.msg, "malformed") != NULL);
+	CHECK_INT(run_text("{\"name\":\"x\"}garbage", &eb), -1);
+	CHECK_INT(run_text("{\"name\":\"\\ud800\"}", &eb), -1);
+	CHECK_INT(run_text("{\"name\":\"\\q\"}", &eb), -1);
+	CHECK_INT(run_text("[\"name\"]", &eb), -1);
+	CHECK_INT(run_text("{\"description\":\"x\"}", &eb), -1);
+	CHECK(strstr(eb.msg, "string name") != NULL);
+	CHECK_INT(run_text("{\"name\":7}", &eb), -1);
+	CHECK(strstr(eb.msg, "string name") != NULL);
+	CHECK_INT(run_text("{\"inputSchema\":{\"a\":[1,{\"b\":\"\\\"}\"}]},"
+			   "\"name\":\"x\"}", &eb), 0);
+}
 
 TEST(seed_case_cancel_aho_run_batch)
 {
