@@ -15,9 +15,9 @@
 #include "classifier/classify.h"
 #include "classifier/rules_impl.h"
 #include "classifier/tokenize.h"
+#include "crawler/manifest.h"
 #include "util/buf.h"
 #include "util/json.h"
-#include "util/parse.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -90,8 +90,9 @@ struct classifier {
 	struct docstat stat[F__COUNT]; /* one-pass facts for detectors */
 	struct buf keys;               /* schema keys, after the values */
 	struct buf kstack;             /* keys of the objects being read */
-	struct buf canon;              /* a tree's canonical text; while a
-					  title is read, the description */
+	struct buf canon;              /* a tree's canonical text */
+	struct buf held;               /* the description, while the title
+					  that leads it is read */
 	bool title_desc;               /* a description was read */
 	struct buf strs;               /* a verdict's strings, before they
 					  move into its arena */
@@ -191,6 +192,7 @@ classifier_new(const struct rules *rules)
 	buf_init(&c->keys, CLASSIFY_MAX_SCHEMA);
 	buf_init(&c->kstack, SIZE_MAX / 2);
 	buf_init(&c->canon, SIZE_MAX / 2);
+	buf_init(&c->held, CLASSIFY_MAX_DESCRIPTION);
 	buf_init(&c->strs, VERDICT_MAX_TEXT);
 	buf_init(&c->rat, VERDICT_MAX_TEXT);
 	c->sel = xcalloc(rules->nrules + 1, sizeof(*c->sel));
@@ -237,6 +239,7 @@ classifier_free(struct classifier *c)
 	buf_release(&c->fold);
 	buf_release(&c->kstack);
 	buf_release(&c->canon);
+	buf_release(&c->held);
 	free(c->hits);
 	free(c->hitlist);
 	free(c->armed);
@@ -314,49 +317,22 @@ jt_string(struct jtext *t, struct buf *b)
 		return false;
 	for (;;) {
 		unsigned char utf[4];
-		size_t n;
-		long cp, lo;
+		size_t n, ul;
+		uint32_t cp;
 
 		run = p;
 		p = quote_or_escape(p, end);
 		doc_add(b, (const char *)run, (size_t)(p - run));
 		if (p >= end)
 			return false;
-		if (*p++ == '"')
+		if (*p == '"')
 			break;
-		if (p >= end)
+		if ((n = json_unescape(p, end, utf, &ul, &cp)) == 0)
 			return false;
-		switch (*p++) {
-		case '"': utf[0] = '"'; n = 1; break;
-		case '\\': utf[0] = '\\'; n = 1; break;
-		case '/': utf[0] = '/'; n = 1; break;
-		case 'b': utf[0] = '\b'; n = 1; break;
-		case 'f': utf[0] = '\f'; n = 1; break;
-		case 'n': utf[0] = '\n'; n = 1; break;
-		case 'r': utf[0] = '\r'; n = 1; break;
-		case 't': utf[0] = '\t'; n = 1; break;
-		case 'u':
-			if (end - p < 4 || (cp = hex4_value(p)) < 0)
-				return false;
-			p += 4;
-			if (cp >= 0xdc00 && cp <= 0xdfff)
-				return false;
-			if (cp >= 0xd800 && cp <= 0xdbff) {
-				if (end - p < 6 || p[0] != '\\' || p[1] != 'u' ||
-				    (lo = hex4_value(p + 2)) < 0xdc00 || lo > 0xdfff)
-					return false;
-				p += 6;
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				     (lo - 0xdc00);
-			}
-			n = utf8_encode((uint32_t)cp, utf);
-			break;
-		default:
-			return false;
-		}
-		doc_add(b, (const char *)utf, n);
+		doc_add(b, (const char *)utf, ul);
+		p += n;
 	}
-	t->p = p;
+	t->p = p + 1;
 	return true;
 }
 
@@ -1584,15 +1560,16 @@ read_member(struct classifier *c, struct jtext *t, int m, bool *no_desc)
 			struct buf *d = &c->doc[F_DESCRIPTION];
 			size_t had = d->len;
 
-			buf_reset(&c->canon);
-			if (had)
-				buf_append_grow(&c->canon, d->data, had);
+			/* Not in c->canon: that may be the text being
+			   read. */
+			buf_reset(&c->held);
+			doc_add(&c->held, d->data, had);
 			buf_reset(d);
 			if (!jt_string(t, d))
 				return false;
 			if (c->title_desc) {
 				doc_add(d, "\n", 1);
-				doc_add(d, c->canon.data, had);
+				doc_add(d, c->held.data, had);
 			}
 			return true;
 		}
@@ -1684,9 +1661,8 @@ int
 classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 	      struct errbuf *eb)
 {
-	struct buf *b = &c->canon;
-	bool any = false;
-	int i;
+	json_t *def;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(tool) ||
@@ -1694,26 +1670,17 @@ classify_tool(struct classifier *c, const json_t *tool, struct verdict *out,
 		errbuf_set(eb, "tool: expected an object with a string name");
 		return -1;
 	}
-	/* The definition's canonical text: its members, sorted, nulls
-	   left out (crawler/manifest.c hashes the same bytes). */
-	buf_reset(b);
-	buf_putc(b, '{');
-	for (i = 0; i < D__COUNT; i++) {
-		const json_t *v = json_object_get(tool, def_keys[i]);
-
-		if (!v || json_is_null(v))
-			continue;
-		if (any)
-			buf_putc(b, ',');
-		any = true;
-		if (json_put_string(b, def_keys[i], strlen(def_keys[i])) < 0 ||
-		    buf_putc(b, ':') < 0 || json_canonical_buf_bytes(b, v) < 0) {
-			errbuf_set(eb, "tool: cannot encode definition");
-			return -1;
-		}
+	/* The canonical text of its definition, the bytes its hash is
+	   taken over (crawler/manifest.c), invalid UTF-8 kept as bytes. */
+	def = manifest_definition(tool);
+	buf_reset(&c->canon);
+	rc = json_canonical_buf_bytes(&c->canon, def);
+	json_decref(def);
+	if (rc < 0) {
+		errbuf_set(eb, "tool: cannot encode definition");
+		return -1;
 	}
-	buf_putc(b, '}');
-	return classify_text(c, b->data, b->len, out, eb);
+	return classify_text(c, c->canon.data, c->canon.len, out, eb);
 }
 
 int

@@ -23,6 +23,21 @@ static const char *const hint_fields[] = {
 	"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint",
 };
 
+json_t *
+manifest_definition(const json_t *tool)
+{
+	json_t *def = json_object();
+	size_t j;
+
+	for (j = 0; j < sizeof(def_fields) / sizeof(def_fields[0]); j++) {
+		json_t *v = json_object_get(tool, def_fields[j]);
+
+		if (v && !json_is_null(v))
+			json_object_set(def, def_fields[j], v);
+	}
+	return def;
+}
+
 bool
 manifest_name_is_standard(const char *name)
 {
@@ -157,7 +172,7 @@ manifest_fill(struct manifest *m, json_t *tools, const char *path,
 	/* Each definition is encoded here, then copied out at its size: one
 	   allocation per tool instead of a buffer grown from empty. */
 	struct buf canon = BUF_INIT(MANIFEST_MAX_TOOL_BYTES);
-	size_t i, j, n;
+	size_t i, n;
 	int ret = -1;
 
 	if (!json_is_array(tools)) {
@@ -181,15 +196,7 @@ manifest_fill(struct manifest *m, json_t *tools, const char *path,
 		mt->json = t;
 		mt->name = json_get_str(t, "name");
 		mt->name_nonstandard = !manifest_name_is_standard(mt->name);
-		mt->definition = json_object();
-		for (j = 0; j < sizeof(def_fields) / sizeof(def_fields[0]);
-		     j++) {
-			json_t *v = json_object_get(t, def_fields[j]);
-
-			if (v && !json_is_null(v))
-				json_object_set(mt->definition, def_fields[j],
-						v);
-		}
+		mt->definition = manifest_definition(t);
 		m->ntools = i + 1;
 		buf_reset(&canon);
 		if (json_canonical_buf(&canon, mt->definition) < 0) {

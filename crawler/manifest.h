@@ -82,6 +82,14 @@ void manifest_release(struct manifest *m);
 /* True when name matches [A-Za-z0-9_.-]{1,128}. */
 bool manifest_name_is_standard(const char *name);
 
+/*
+ * The members of tool (an object) that make its definition, the text its
+ * hash is taken over: name, title, description, inputSchema, outputSchema
+ * and annotations, those that are null left out.  A new object sharing
+ * tool's values.
+ */
+json_t *manifest_definition(const json_t *tool);
+
 /* The tool's description, "" when absent (borrowed). */
 const char *manifest_tool_description(const struct manifest_tool *t);
 

@@ -600,15 +600,6 @@ remove_build(const struct store *st)
 }
 
 /*
- * A build inserts a million tools in name order within each server, but
- * their name and definition indexes take them in no useful order: every
- * insert is a search down a b-tree bigger than the cache allows, and
- * every commit writes its scattered pages again.  Built at the end, from
- * one sort each, they cost a fraction.  Drop them now (their SQL kept);
- * the unique ones stay, as they enforce what the writes rely on, and
- * nothing a build reads uses these (it looks tools up by server).
- */
-/*
  * FTS5 merges a level's segments into one once it holds this many.  A
  * build flushes a segment at each commit, and its merges were a seventh
  * of the writer's time: merging 16 at a time rewrites each term list half
@@ -631,6 +622,15 @@ fts_automerge(struct store *st, int n, struct errbuf *eb)
 	return exec(st, sql, eb);
 }
 
+/*
+ * A build inserts a million tools in name order within each server, but
+ * their name and definition indexes take them in no useful order: every
+ * insert is a search down a b-tree bigger than the cache allows, and
+ * every commit writes its scattered pages again.  Built at the end, from
+ * one sort each, they cost a fraction.  Drop them now (their SQL kept);
+ * the unique ones stay, as they enforce what the writes rely on, and
+ * nothing a build reads uses these (it looks tools up by server).
+ */
 static int
 defer_indexes(struct store *st, struct errbuf *eb)
 {
@@ -744,7 +744,8 @@ store_build(const char *path, bool *exists, struct errbuf *eb)
 	st->path = xasprintf("%s.build-%ld", path, (long)getpid());
 	remove_build(st);
 	if (connect_db(st, STORE_CREATE, eb) < 0 ||
-	    defer_indexes(st, eb) < 0 || fts_automerge(st, FTS_BUILD_MERGE, eb) < 0) {
+	    defer_indexes(st, eb) < 0 ||
+	    fts_automerge(st, FTS_BUILD_MERGE, eb) < 0) {
 		errbuf_prefix(eb, "cannot build a new catalog at '%s'", path);
 		store_free(st);
 		return NULL;

@@ -18,8 +18,7 @@
 #endif
 
 #include "util/jparse.h"
-#include "util/parse.h"
-#include "util/utf8.h"
+#include "util/json.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -201,41 +200,15 @@ scratch_push(struct jp *jp, const unsigned char *s, size_t n)
 static bool
 decode_escape(struct jp *jp, const unsigned char **pp)
 {
-	const unsigned char *p = *pp + 1, *end = jp->end;
-	char *o = scratch_room(jp, 4);
-	long cp, lo;
+	size_t n, ol;
+	uint32_t cp;
 
-	if (p == end)
+	n = json_unescape(*pp, jp->end, (unsigned char *)scratch_room(jp, 4),
+			  &ol, &cp);
+	if (n == 0 || cp == 0)
 		return false;
-	switch (*p) {
-	case '"':
-	case '\\':
-	case '/': *o = (char)*p; break;
-	case 'b': *o = '\b'; break;
-	case 'f': *o = '\f'; break;
-	case 'n': *o = '\n'; break;
-	case 'r': *o = '\r'; break;
-	case 't': *o = '\t'; break;
-	case 'u':
-		if (end - p < 5 || (cp = hex4_value(p + 1)) <= 0)
-			return false;
-		p += 4;
-		if (cp >= 0xdc00 && cp <= 0xdfff)
-			return false;
-		if (cp >= 0xd800 && cp <= 0xdbff) {
-			if (end - p < 7 || p[1] != '\\' || p[2] != 'u' ||
-			    (lo = hex4_value(p + 3)) < 0xdc00 || lo > 0xdfff)
-				return false;
-			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-			p += 6;
-		}
-		jp->top += utf8_encode((uint32_t)cp, (unsigned char *)o) - 1;
-		break;
-	default:
-		return false;
-	}
-	jp->top++;
-	*pp = p + 1;
+	jp->top += ol;
+	*pp += n;
 	return true;
 }
 

@@ -188,22 +188,22 @@ json_scan_string(const char **pp, char *out)
 	if (*p++ != '"')
 		return NULL;
 	for (;;) {
+		unsigned char u[4];
 		unsigned c = *p;
+		size_t n, ul;
+		uint32_t cp;
 
 		if (c == '"')
 			break;
 		if (c < 0x20)
 			return NULL; /* a raw control, or the end of the text */
 		if (c >= 0x80) {
-			uint32_t cp;
-			size_t l = utf8_decode(p, strnlen((const char *)p, 4),
-					       &cp);
-
-			if (l == 0)
+			n = utf8_decode(p, strnlen((const char *)p, 4), &cp);
+			if (n == 0)
 				return NULL;
-			memcpy(o, p, l);
-			o += l;
-			p += l;
+			memcpy(o, p, n);
+			o += n;
+			p += n;
 			continue;
 		}
 		if (c != '\\') {
@@ -211,48 +211,60 @@ json_scan_string(const char **pp, char *out)
 			p++;
 			continue;
 		}
-		p++;
-		switch (*p) {
-		case '"': *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '/': *o++ = '/'; break;
-		case 'b': *o++ = '\b'; break;
-		case 'f': *o++ = '\f'; break;
-		case 'n': *o++ = '\n'; break;
-		case 'r': *o++ = '\r'; break;
-		case 't': *o++ = '\t'; break;
-		case 'u': {
-			unsigned v = 0;
-			int i, h;
-
-			for (i = 1; i <= 4; i++) {
-				if ((h = hex_value((char)p[i])) < 0)
-					return NULL;
-				v = v << 4 | (unsigned)h;
-			}
-			if (v == 0 || (v >= 0xd800 && v <= 0xdfff))
-				return NULL;
-			if (v < 0x80) {
-				*o++ = (char)v;
-			} else if (v < 0x800) {
-				*o++ = (char)(0xc0 | v >> 6);
-				*o++ = (char)(0x80 | (v & 0x3f));
-			} else {
-				*o++ = (char)(0xe0 | v >> 12);
-				*o++ = (char)(0x80 | ((v >> 6) & 0x3f));
-				*o++ = (char)(0x80 | (v & 0x3f));
-			}
-			p += 4;
-			break;
-		}
-		default:
+		/* The text is NUL-terminated: an escape is at most 12 bytes.
+		   Surrogate pairs are declined too. */
+		n = json_unescape(p, p + strnlen((const char *)p, 12), u, &ul,
+				  &cp);
+		if (n == 0 || cp == 0 || cp >= 0x10000)
 			return NULL;
-		}
-		p++;
+		memcpy(o, u, ul);
+		o += ul;
+		p += n;
 	}
 	*o++ = '\0';
 	*pp = (const char *)p + 1;
 	return o;
+}
+
+size_t
+json_unescape(const unsigned char *p, const unsigned char *end,
+	      unsigned char out[4], size_t *outlen, uint32_t *cp)
+{
+	long hi, lo;
+
+	if (end - p < 2)
+		return 0;
+	*outlen = 1;
+	switch (p[1]) {
+	case '"':
+	case '\\':
+	case '/': *cp = p[1]; break;
+	case 'b': *cp = '\b'; break;
+	case 'f': *cp = '\f'; break;
+	case 'n': *cp = '\n'; break;
+	case 'r': *cp = '\r'; break;
+	case 't': *cp = '\t'; break;
+	case 'u':
+		if (end - p < 6 || (hi = hex4_value(p + 2)) < 0 ||
+		    (hi >= 0xdc00 && hi <= 0xdfff))
+			return 0;
+		if (hi < 0xd800 || hi > 0xdbff) {
+			*cp = (uint32_t)hi;
+			*outlen = utf8_encode(*cp, out);
+			return 6;
+		}
+		if (end - p < 12 || p[6] != '\\' || p[7] != 'u' ||
+		    (lo = hex4_value(p + 8)) < 0xdc00 || lo > 0xdfff)
+			return 0;
+		*cp = 0x10000 + (uint32_t)((hi - 0xd800) << 10) +
+		      (uint32_t)(lo - 0xdc00);
+		*outlen = utf8_encode(*cp, out);
+		return 12;
+	default:
+		return 0;
+	}
+	out[0] = (unsigned char)*cp;
+	return 2;
 }
 
 const char *

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/buf.h"
 #include "util/errbuf.h"
@@ -61,6 +62,16 @@ int json_buf_real(struct buf *b, double v);
  * the byte after out's terminator (where the next string can go).
  */
 char *json_scan_string(const char **p, char *out);
+
+/*
+ * Decode the JSON escape whose backslash is at p (end: one past the text)
+ * into out as UTF-8 (*outlen bytes, at most 4) and *cp.  Returns the
+ * escape's length in the text (2, 6, or 12 for a surrogate pair), or 0
+ * for an unknown escape, bad hex digits or a surrogate that does not pair
+ * up.  \u0000 decodes: callers that follow jansson refuse *cp 0.
+ */
+size_t json_unescape(const unsigned char *p, const unsigned char *end,
+		     unsigned char out[4], size_t *outlen, uint32_t *cp);
 
 /* o[key] if it is a string, else NULL (borrowed). */
 const char *json_get_str(const json_t *o, const char *key);
