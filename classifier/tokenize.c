@@ -338,20 +338,20 @@ in_range(__m128i v, char lo, char hi)
 			     _mm_cmpgt_epi8(_mm_set1_epi8((char)(hi + 1)), v));
 }
 
-/* Add the word lower[base + start .. base + end) to wl (text: no
-   acronyms). */
-static void
-aword_end(struct wordlist *wl, size_t base, size_t start, size_t end)
+/* A word of text at lower[start, end) (offsets in the text) whose
+   lowercase copy starts at loff in wl->lower: no acronyms in text. */
+static inline struct word *
+aword(struct word *w, const char *lower, size_t loff, size_t start,
+      size_t end)
 {
-	struct word *w = &wl->w[wl->n++];
-
 	w->off = (uint32_t)start;
 	w->len = (uint32_t)(end - start);
-	w->loff = (uint32_t)(base + start);
+	w->loff = (uint32_t)(loff + start);
 	w->llen = w->len;
-	w->hash = word_hash_masked(wl->lower + base + start, w->llen);
+	w->hash = word_hash_masked(lower + start, w->llen);
 	w->acronym = false;
 	w->seg = 0;
+	return w + 1;
 }
 
 /*
@@ -365,12 +365,12 @@ aword_end(struct wordlist *wl, size_t base, size_t start, size_t end)
 static bool
 tokenize_ascii(struct wordlist *wl, const unsigned char *s, size_t len)
 {
-	size_t base = wl->llen, at, k, nblocks = (len + BLOCK - 1) / BLOCK,
-	       n0 = wl->n;
+	size_t base = wl->llen, at, k, nblocks = (len + BLOCK - 1) / BLOCK;
 	unsigned char tail[BLOCK];
 	uint64_t carry = 0;
 	size_t start = 0;
 	bool open = false;
+	struct word *w;
 	char *out;
 
 	/* Blocks are stored whole, and a word's last hash chunk may read 8
@@ -381,6 +381,7 @@ tokenize_ascii(struct wordlist *wl, const unsigned char *s, size_t len)
 		wl->w = xreallocarray(wl->w, wl->cap, sizeof(*wl->w));
 	}
 	out = wl->lower + base;
+	w = wl->w + wl->n;
 	for (at = 0; at < len; at += BLOCK) {
 		const unsigned char *p = s + at;
 		uint64_t alnum = 0, change;
@@ -406,10 +407,8 @@ tokenize_ascii(struct wordlist *wl, const unsigned char *s, size_t len)
 					u, _mm_set1_epi8(0x20))), an));
 			alnum |= (uint64_t)(unsigned)_mm_movemask_epi8(an) << k;
 		}
-		if (_mm_movemask_epi8(hi)) {
-			wl->n = n0;
-			return false;
-		}
+		if (_mm_movemask_epi8(hi))
+			return false; /* wl->n is set only at the end */
 		/* Bits where a word starts or ends (one past its last byte). */
 		change = alnum ^ (alnum << 1 | carry);
 		carry = alnum >> 63;
@@ -420,13 +419,14 @@ tokenize_ascii(struct wordlist *wl, const unsigned char *s, size_t len)
 			if (!open)
 				start = at + b;
 			else
-				aword_end(wl, base, start, at + b);
+				w = aword(w, out, base, start, at + b);
 			open = !open;
 		}
 	}
 	/* A word that runs to the end of a text of whole blocks. */
 	if (open)
-		aword_end(wl, base, start, len);
+		w = aword(w, out, base, start, len);
+	wl->n = (size_t)(w - wl->w);
 	out[len] = '\0';
 	wl->llen = base + len + 1;
 	return true;
