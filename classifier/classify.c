@@ -1129,7 +1129,8 @@ run_gated(struct classifier *c, int f, uint32_t ri, const struct pattern *pt,
 /*
  * Whether pattern pt can match document d by its prefilter (always when
  * the prefilter is resting or cannot read d).  *fold says whether c->fold
- * holds d already.
+ * holds d already: 0 not yet, 1 yes, -1 cannot, 2 its storage holds d
+ * folded by the tokenizer (prefilter_adopt() not called yet).
  */
 static bool
 pf_pass(struct classifier *c, const struct pattern *pt, const struct buf *d,
@@ -1138,6 +1139,9 @@ pf_pass(struct classifier *c, const struct pattern *pt, const struct buf *d,
 	struct pfstat *ps = &c->pfs[pt->id];
 	bool ok;
 
+	if (*fold == 2)
+		*fold = prefilter_adopt(c->r->pf, &c->fold, d->len, c->pf_state)
+				? 1 : 0;
 	if (*fold == 0) {
 		*fold = prefilter_fold(c->r->pf, buf_cstr(d), d->len, &c->fold,
 				       c->pf_state) ? 1 : -1;
@@ -1214,14 +1218,14 @@ pf_ran(struct pfstat *ps, bool hit)
 	}
 }
 
-/* Patterns and detectors of field f over its document. */
+/* Patterns and detectors of field f over its document; fold as in
+   pf_pass(). */
 static void
-match_scan(struct classifier *c, int f)
+match_scan(struct classifier *c, int f, int fold)
 {
 	const struct rules *r = c->r;
 	const struct buf *d = &c->doc[f];
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
-	int fold = 0; /* c->fold holds d: 0 not yet, 1 yes, -1 cannot */
 	size_t i, k, start, len = 0;
 
 	for (i = 0; i < r->nscan[f]; i++) {
@@ -1286,6 +1290,34 @@ match_scan(struct classifier *c, int f)
 		if (start != SIZE_MAX)
 			record(c, ri, f, start, len);
 	}
+}
+
+/*
+ * Split the text of field f into words and, from the same pass, fold it
+ * for the prefilter and learn what the detectors ask (tokenize_text()).
+ * Returns the pf_pass() state of c->fold: 2 when it holds the folded
+ * text, else 0.
+ */
+static int
+tokenize_doc(struct classifier *c, int f)
+{
+	const struct buf *d = &c->doc[f];
+	unsigned facts;
+
+	buf_reset(&c->fold);
+	if (buf_reserve(&c->fold, TEXT_FOLD_ROOM(d->len) + PREFILTER_SLACK) <
+	    0) {
+		(void)tokenize_text(&c->words[f], buf_cstr(d), d->len, NULL);
+		return 0;
+	}
+	facts = tokenize_text(&c->words[f], buf_cstr(d), d->len,
+			      c->fold.data);
+	if (facts & TEXT_NOT_FOLDED)
+		return 0;
+	c->stat[f].done = true;
+	c->stat[f].high = false;
+	c->stat[f].esc = (facts & TEXT_ESC) != 0;
+	return 2;
 }
 
 /* Forget the previous tool's hits and documents. */
@@ -1709,6 +1741,7 @@ classify_text(struct classifier *c, const char *json, size_t len,
 	/* Matching, field by field in the order of preference. */
 	for (f = 0; f < F__COUNT; f++) {
 		struct wordlist *wl = &c->words[f];
+		int fold = 0;
 
 		if (r->word_fields & (1u << f)) {
 			switch (f) {
@@ -1723,18 +1756,19 @@ classify_text(struct classifier *c, const char *json, size_t len,
 						    &c->words[F_NAME_WORDS],
 						    c->verb, c->verb + 1);
 				break;
-			default:
+			case F_PARAM_NAME:
+			case F_PARAM_UNDESCRIBED:
 				tokenize_words(wl, buf_cstr(&c->doc[f]),
-					       c->doc[f].len,
-					       f == F_PARAM_NAME ||
-							       f == F_PARAM_UNDESCRIBED
-						       ? TOKENIZE_CAMEL
-						       : 0);
+					       c->doc[f].len, TOKENIZE_CAMEL);
+				match_words(c, f, wl, 0, wl->n);
+				break;
+			default:
+				fold = tokenize_doc(c, f);
 				match_words(c, f, wl, 0, wl->n);
 			}
 		}
 		if (r->nscan[f])
-			match_scan(c, f);
+			match_scan(c, f, fold);
 	}
 
 	/* Scoring: rules in load order, so evidence order is stable. */

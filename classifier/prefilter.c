@@ -812,11 +812,10 @@ fold(unsigned char *s, size_t n)
 	return o;
 }
 
-bool
-prefilter_fold(const struct prefilter *p, const char *s, size_t n,
-	       struct buf *fb, uint64_t *state)
+/* A new document in state, folded in fb: pad it with zero bytes. */
+static void
+new_document(const struct prefilter *p, struct buf *fb, uint64_t *state)
 {
-	static const char slack[PF_SLACK];
 	size_t w = lit_words(p);
 
 	memset(state, 0, 4 * w * sizeof(*state));
@@ -825,14 +824,31 @@ prefilter_fold(const struct prefilter *p, const char *s, size_t n,
 	   ran before it was (it is built on the PF_MAP_AFTER-th: a few
 	   searches cost less than the map). */
 	state[4 * w] &= ~(uint64_t)0xff;
+	memset(fb->data + fb->len, 0, PF_SLACK);
+}
+
+bool
+prefilter_fold(const struct prefilter *p, const char *s, size_t n,
+	       struct buf *fb, uint64_t *state)
+{
 	buf_reset(fb);
-	if (buf_append(fb, s, n) < 0 || buf_append(fb, slack, PF_SLACK) < 0) {
-		buf_reset(fb);
+	if (buf_reserve(fb, n + PF_SLACK) < 0)
 		return false;
-	}
+	memcpy(fb->data, s, n);
 	/* Folding only shrinks, so it works in place. */
 	fb->len = fold((unsigned char *)fb->data, n);
-	memset(fb->data + fb->len, 0, PF_SLACK);
+	new_document(p, fb, state);
+	return true;
+}
+
+bool
+prefilter_adopt(const struct prefilter *p, struct buf *fb, size_t n,
+		uint64_t *state)
+{
+	if (n + PF_SLACK > fb->cap)
+		return false;
+	fb->len = n;
+	new_document(p, fb, state);
 	return true;
 }
 

@@ -56,6 +56,15 @@ bool prefilter_fold(const struct prefilter *p, const char *s, size_t n,
 		    struct buf *fold, uint64_t *state);
 
 /*
+ * prefilter_fold() for a document the caller folded already: fold's
+ * storage holds its n bytes folded (as an ASCII text is by lowercasing
+ * its letters).  False, as there, when fold's storage (cap) does not
+ * leave PREFILTER_SLACK bytes above n.
+ */
+bool prefilter_adopt(const struct prefilter *p, struct buf *fold, size_t n,
+		     uint64_t *state);
+
+/*
  * Whether condition id (from prefilter_add; -1 is always true) holds for
  * the document prefilter_fold() prepared in folded and state.  state
  * remembers which literals were looked for, so that several conditions

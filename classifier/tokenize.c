@@ -359,11 +359,14 @@ aword(struct word *w, const char *lower, size_t loff, size_t start,
  * of letters and digits, so its lowercase copy can stay where it is.  The
  * copy of the whole text goes to wl->lower with every other byte zeroed
  * (which ends each word), and the words are read off bit masks of 64
- * bytes at a time.  Returns false, with wl unchanged, when s has a byte
- * >= 0x80: then tokenize_seg() does the work.
+ * bytes at a time.  fold, when not NULL, gets the whole text lowercased
+ * (tokenize_text()), and *esc whether it holds an ESC byte.  Returns
+ * false, with wl unchanged, when s has a byte >= 0x80: then
+ * tokenize_seg() does the work.
  */
 static bool
-tokenize_ascii(struct wordlist *wl, const unsigned char *s, size_t len)
+tokenize_ascii(struct wordlist *wl, const unsigned char *s, size_t len,
+	       char *fold, bool *esc)
 {
 	size_t base = wl->llen, at, k, nblocks = (len + BLOCK - 1) / BLOCK;
 	unsigned char tail[BLOCK];
@@ -371,6 +374,7 @@ tokenize_ascii(struct wordlist *wl, const unsigned char *s, size_t len)
 	size_t start = 0;
 	bool open = false;
 	struct word *w;
+	__m128i escs = _mm_setzero_si128();
 	char *out;
 
 	/* Blocks are stored whole, and a word's last hash chunk may read 8
@@ -398,13 +402,19 @@ tokenize_ascii(struct wordlist *wl, const unsigned char *s, size_t len)
 			__m128i u = in_range(v, 'A', 'Z'),
 				l = in_range(v, 'a', 'z'),
 				an = _mm_or_si128(_mm_or_si128(u, l),
-						  in_range(v, '0', '9'));
+						  in_range(v, '0', '9')),
+				lo = _mm_or_si128(v, _mm_and_si128(
+					u, _mm_set1_epi8(0x20)));
 
 			hi = _mm_or_si128(hi, v);
-			_mm_storeu_si128(
-				(__m128i *)(void *)(out + at + k),
-				_mm_and_si128(_mm_or_si128(v, _mm_and_si128(
-					u, _mm_set1_epi8(0x20))), an));
+			_mm_storeu_si128((__m128i *)(void *)(out + at + k),
+					 _mm_and_si128(lo, an));
+			if (fold) {
+				_mm_storeu_si128(
+					(__m128i *)(void *)(fold + at + k), lo);
+				escs = _mm_or_si128(escs, _mm_cmpeq_epi8(
+					v, _mm_set1_epi8(0x1b)));
+			}
 			alnum |= (uint64_t)(unsigned)_mm_movemask_epi8(an) << k;
 		}
 		if (_mm_movemask_epi8(hi))
@@ -429,6 +439,7 @@ tokenize_ascii(struct wordlist *wl, const unsigned char *s, size_t len)
 	wl->n = (size_t)(w - wl->w);
 	out[len] = '\0';
 	wl->llen = base + len + 1;
+	*esc = _mm_movemask_epi8(escs) != 0;
 	return true;
 }
 #endif
@@ -523,12 +534,23 @@ camel_ascii(struct wordlist *wl, const unsigned char *s, size_t len,
 void
 tokenize_words(struct wordlist *wl, const char *s, size_t len, unsigned flags)
 {
+	if (flags & TOKENIZE_CAMEL)
+		tokenize_seg(wl, s, len, flags, 0);
+	else
+		(void)tokenize_text(wl, s, len, NULL);
+}
+
+unsigned
+tokenize_text(struct wordlist *wl, const char *s, size_t len, char *fold)
+{
 #if defined(__SSE2__)
-	if (!(flags & TOKENIZE_CAMEL) &&
-	    tokenize_ascii(wl, (const unsigned char *)s, len))
-		return;
+	bool esc;
+
+	if (tokenize_ascii(wl, (const unsigned char *)s, len, fold, &esc))
+		return esc ? TEXT_ESC : 0;
 #endif
-	tokenize_seg(wl, s, len, flags, 0);
+	tokenize_seg(wl, s, len, 0, 0);
+	return TEXT_NOT_FOLDED;
 }
 
 /*

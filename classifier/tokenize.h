@@ -126,6 +126,24 @@ wordlist_word(const struct wordlist *wl, size_t i)
 void tokenize_words(struct wordlist *wl, const char *s, size_t len,
 		    unsigned flags);
 
+/* Facts tokenize_text() reports about the text. */
+#define TEXT_NOT_FOLDED (1u << 0) /* fold was not written (a byte >= 0x80,
+				     or no fast path): nothing is known */
+#define TEXT_ESC (1u << 1)        /* an ESC byte (only when folded) */
+/* Bytes a fold buffer of tokenize_text() needs for a text of len bytes. */
+#define TEXT_FOLD_ROOM(len) (((len) + 63) / 64 * 64)
+
+/*
+ * tokenize_words() for text (no camelCase), with what the classifier's
+ * prefilter and detectors need of the same text from the same pass: when
+ * the text is all ASCII, fold (when not NULL, with TEXT_FOLD_ROOM(len)
+ * bytes) gets it with its letters lowercased, followed by zero bytes to
+ * the end of its last block of 64, and the result tells whether it holds
+ * an ESC byte.  Otherwise TEXT_NOT_FOLDED, fold unspecified.
+ */
+unsigned tokenize_text(struct wordlist *wl, const char *s, size_t len,
+		       char *fold);
+
 /*
  * Split a tool name into words (camel mode) and find where the tool's own
  * name starts:

@@ -94,6 +94,27 @@ passes(const char *pattern, const char *text)
 	if ((q != PREFILTER_NONE) != ok)
 		T_FAIL("'%s' on '%s': start and condition disagree", pattern,
 		       text);
+	/* An ASCII text lowercased by the caller and adopted reads the
+	   same. */
+	if (utf8_ascii(text)) {
+		struct buf own = BUF_INIT(1 << 16);
+		uint64_t *st = calloc(prefilter_words(p), sizeof(*st));
+		size_t i, n = strlen(text);
+
+		CHECK_INT(buf_reserve(&own, n + PREFILTER_SLACK), 0);
+		for (i = 0; i < n; i++)
+			own.data[i] = (char)(text[i] >= 'A' && text[i] <= 'Z'
+						     ? text[i] + 'a' - 'A'
+						     : text[i]);
+		CHECK(prefilter_adopt(p, &own, n, st));
+		CHECK_INT(prefilter_eval(p, id, &own, st), ok);
+		CHECK_INT((long long)prefilter_where(p, id, &own, st, false),
+			  (long long)q);
+		CHECK_INT((long long)prefilter_where(p, id, &own, st, true),
+			  (long long)prefilter_where(p, id, &fold, state, true));
+		free(st);
+		buf_release(&own);
+	}
 	/* Nor after the last place they occur, and the text cut reach
 	   characters (and one) after that matches the same. */
 	cut_agrees(pattern, re, text, rc >= 0 ? pcre2_get_ovector_pointer(md)

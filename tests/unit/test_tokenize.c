@@ -159,3 +159,50 @@ TEST(camel_words_ascii_path_agrees_with_general_path)
 {
 	CHECK_INT(paths_agree(TOKENIZE_CAMEL, 70), 0);
 }
+
+/*
+ * tokenize_text() gives the words tokenize_words() gives, and for ASCII
+ * text its lowercase copy, zero-padded to a block of 64, and whether it
+ * holds an ESC byte; text with a byte >= 0x80 is not folded.
+ */
+TEST(text_fold_and_facts)
+{
+	static const char *const texts[] = {
+		"", "Delete ALL the Files", "x\x1b[2Jy",
+		"A longer text, over one block of sixty-four bytes: "
+		"Zebras Quietly Read 42 BOOKS.",
+		"caf\xc3\xa9 Delete",
+	};
+	struct wordlist a = WORDLIST_INIT, b = WORDLIST_INIT;
+	char fold[256];
+	size_t i, k, n;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		unsigned facts;
+
+		n = strlen(texts[i]);
+		memset(fold, 'Q', sizeof(fold));
+		wordlist_reset(&a);
+		wordlist_reset(&b);
+		tokenize_words(&a, texts[i], n, 0);
+		facts = tokenize_text(&b, texts[i], n, fold);
+		CHECK_INT((long long)b.n, (long long)a.n);
+		for (k = 0; k < a.n && k < b.n; k++)
+			CHECK_STR(wordlist_word(&b, k), wordlist_word(&a, k));
+		if (i == 4) {
+			CHECK_INT(facts, TEXT_NOT_FOLDED);
+			continue;
+		}
+		CHECK_INT(facts, i == 2 ? TEXT_ESC : 0);
+		for (k = 0; k < TEXT_FOLD_ROOM(n); k++) {
+			unsigned char ch = k < n ? (unsigned char)texts[i][k] : 0;
+
+			if (ch >= 'A' && ch <= 'Z')
+				ch = (unsigned char)(ch + 'a' - 'A');
+			CHECK_INT((unsigned char)fold[k], ch);
+		}
+		CHECK_INT(fold[TEXT_FOLD_ROOM(n)], 'Q');
+	}
+	wordlist_release(&a);
+	wordlist_release(&b);
+}
