@@ -1046,36 +1046,43 @@ cut_after(const unsigned char *s, size_t len, size_t q, size_t read,
 	*end = e;
 }
 
-/* Pattern pt over d[0..end) from offset from: PCRE2's result. */
+/*
+ * Pattern pt over d[0..end) from offset from: PCRE2's result.  ascii:
+ * d has no byte >= 0x80, so pt's 8-bit form may run (rules.c).
+ */
 static int
 run_pattern(struct classifier *c, const struct pattern *pt,
-	    const struct buf *d, size_t from, size_t end)
+	    const struct buf *d, bool ascii, size_t from, size_t end)
 {
+	const pcre2_code *re = ascii && pt->ascii ? pt->ascii : pt->re;
+	bool jit = ascii && pt->ascii ? pt->ascii_jit : pt->jit;
+
 	/* Compiled with PCRE2_MATCH_INVALID_UTF, the JIT code copes with any
 	   bytes, so its direct entry needs no UTF check.  A match-limit
 	   error counts as no match: the limits exist so that one hostile
 	   field cannot stall a whole crawl. */
-	if (pt->jit)
-		return pcre2_jit_match(pt->re, (PCRE2_SPTR)buf_cstr(d), end,
-				       from, 0, c->md, c->r->mctx);
-	return pcre2_match(pt->re, (PCRE2_SPTR)buf_cstr(d), end, from, 0,
-			   c->md, c->r->mctx);
+	if (jit)
+		return pcre2_jit_match(re, (PCRE2_SPTR)buf_cstr(d), end, from,
+				       0, c->md, c->r->mctx);
+	return pcre2_match(re, (PCRE2_SPTR)buf_cstr(d), end, from, 0, c->md,
+			   c->r->mctx);
 }
 
 /*
  * Pattern pt over the window of document d around the occurrences of its
  * rule's "requires" words from first to last (span and read in bytes):
  * from the pattern's span before first, with d cut past its reach after
- * last.  A match that starts by last is the one the whole document would
- * give there (one starting before the window holds no word, and one
- * starting by last reads nothing past the cut); one starting later says
- * only that none starts by last, unless nothing was cut.  True when that
- * decides the rule, with PCRE2's result in *rc.
+ * last (ascii as in run_pattern()).  A match that starts by last is the
+ * one the whole document would give there (one starting before the
+ * window holds no word, and one starting by last reads nothing past the
+ * cut); one starting later says only that none starts by last, unless
+ * nothing was cut.  True when that decides the rule, with PCRE2's result
+ * in *rc.
  */
 static bool
 gate_window(struct classifier *c, const struct pattern *pt,
-	    const struct buf *d, size_t first, size_t last, size_t span,
-	    size_t read, int *rc)
+	    const struct buf *d, bool ascii, size_t first, size_t last,
+	    size_t span, size_t read, int *rc)
 {
 	const unsigned char *s = (const unsigned char *)buf_cstr(d);
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
@@ -1083,7 +1090,7 @@ gate_window(struct classifier *c, const struct pattern *pt,
 
 	start_before(s, first, span, &from);
 	cut_after(s, d->len, last, read, &end);
-	*rc = run_pattern(c, pt, d, from, end);
+	*rc = run_pattern(c, pt, d, ascii, from, end);
 	return end == d->len || (*rc >= 0 && ov[0] <= last);
 }
 
@@ -1110,7 +1117,8 @@ run_gated(struct classifier *c, int f, uint32_t ri, const struct pattern *pt,
 	if (g->n > GATE_AT || pt->reach < 0) {
 		/* Too many to list, or one would do: one window from the
 		   first to the last. */
-		if (!gate_window(c, pt, d, g->at[0], g->last, span, read, rc))
+		if (!gate_window(c, pt, d, unit == 1, g->at[0], g->last, span,
+				 read, rc))
 			*rc = PCRE2_ERROR_NOMATCH;
 		return true;
 	}
@@ -1118,8 +1126,8 @@ run_gated(struct classifier *c, int f, uint32_t ri, const struct pattern *pt,
 		for (j = i + 1; j < g->n && g->at[j] - g->at[j - 1] <= span + read;
 		     j++)
 			;
-		if (gate_window(c, pt, d, g->at[i], g->at[j - 1], span, read,
-				rc))
+		if (gate_window(c, pt, d, unit == 1, g->at[i], g->at[j - 1],
+				span, read, rc))
 			return true;
 	}
 	*rc = PCRE2_ERROR_NOMATCH;
@@ -1279,7 +1287,9 @@ match_scan(struct classifier *c, int f, int fold)
 				if (pt->pf >= 0 &&
 				    !pf_where(c, f, pt, d, fold, &from, &end))
 					continue;
-				rc = run_pattern(c, pt, d, from, end);
+				rc = run_pattern(c, pt, d,
+						 char_bytes(c, f, d) == 1,
+						 from, end);
 			}
 			pf_ran(&c->pfs[pt->id], rc >= 0);
 			if (rc >= 0 && ov[0] < start) {

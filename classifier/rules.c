@@ -65,6 +65,14 @@ struct loader {
 };
 
 static void
+pattern_release(struct pattern *p)
+{
+	pcre2_code_free(p->re);
+	pcre2_code_free(p->ascii);
+	p->re = p->ascii = NULL;
+}
+
+static void
 rule_release(struct rule *ru)
 {
 	uint32_t i;
@@ -72,7 +80,7 @@ rule_release(struct rule *ru)
 	free(ru->id);
 	free(ru->explain);
 	for (i = 0; i < ru->npat; i++)
-		pcre2_code_free(ru->pat[i].re);
+		pattern_release(&ru->pat[i]);
 	free(ru->pat);
 }
 
@@ -395,6 +403,18 @@ top_alternatives(const char *s, size_t *cut, size_t max)
 	return n;
 }
 
+/* Whether s[0..n) is all ASCII. */
+static bool
+ascii_text(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return false;
+	return true;
+}
+
 /* Compile pattern s[0..n) into p (after the whole pattern compiled). */
 static bool
 compile_pattern(struct rules *r, struct pattern *p, const char *s, size_t n,
@@ -412,6 +432,23 @@ compile_pattern(struct rules *r, struct pattern *p, const char *s, size_t n,
 	/* JIT is a speed-up, not a requirement: the interpreter obeys the
 	   same limits when JIT is unavailable. */
 	p->jit = pcre2_jit_compile(p->re, PCRE2_JIT_COMPLETE) == 0;
+	/* On a subject without a byte >= 0x80, a pattern written in ASCII
+	   matches in 8-bit mode exactly as in UTF mode, without decoding
+	   or checking characters.  Its only non-ASCII characters are
+	   escapes: above 0xff they do not compile in 8-bit mode (and the
+	   UTF form serves), and from 0x80 to 0xff none has an ASCII case
+	   partner, so none matches ASCII in either mode.  The two forms
+	   whose case partners are ASCII, U+017F and U+212A, are above
+	   0xff. */
+	if (ascii_text(z, n)) {
+		p->ascii = pcre2_compile((PCRE2_SPTR)z, n,
+					 (opts & ~(PCRE2_UTF |
+						   PCRE2_MATCH_INVALID_UTF)) |
+						 PCRE2_NEVER_UTF,
+					 &err, &off, NULL);
+		p->ascii_jit = p->ascii && pcre2_jit_compile(
+			p->ascii, PCRE2_JIT_COMPLETE) == 0;
+	}
 	if (pcre2_pattern_info(p->re, PCRE2_INFO_MINLENGTH, &p->minlen) != 0)
 		p->minlen = 0;
 	p->pf = prefilter_add(r->pf, z, &p->span, &p->reach);
@@ -482,7 +519,7 @@ parse_pattern(struct rules *r, struct rule *ru, const json_t *pat,
 	/* An alternative the analysis let through does not compile alone:
 	   run the pattern whole. */
 	while (ru->npat)
-		pcre2_code_free(ru->pat[--ru->npat].re);
+		pattern_release(&ru->pat[--ru->npat]);
 	if (!compile_pattern(r, &ru->pat[0], s, strlen(s), opts)) {
 		errbuf_set(eb, "%s: cannot compile the pattern", where);
 		return -1;

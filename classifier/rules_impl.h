@@ -66,6 +66,10 @@ enum detector {
 struct pattern {
 	pcre2_code *re;      /* owned */
 	bool jit;            /* re is JIT-compiled */
+	pcre2_code *ascii;   /* re compiled for subjects with no byte >=
+				0x80, in 8-bit mode (rules.c), or NULL: re
+				serves them; owned */
+	bool ascii_jit;      /* ascii is JIT-compiled */
 	uint32_t minlen;     /* no subject shorter than this (characters,
 				so also bytes) can match re */
 	int pf;              /* condition in rules.pf that every match of

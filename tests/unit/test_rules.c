@@ -8,6 +8,7 @@
 
 #include "classifier/classify.h"
 #include "classifier/rules.h"
+#include "classifier/rules_impl.h"
 #include "tests/unit/t.h"
 
 #define SCORING                                                             \
@@ -160,6 +161,94 @@ TEST(alternatives_match_as_the_whole_pattern)
 	   reports "z"; and extended syntax, whose comments may hold "|". */
 	CHECK_STR(match_of("a.{0,9}\\\\Kz|b", "a b z"), "z");
 	CHECK_STR(match_of("(?x: q # ( | \\n)|r", "q r"), "q");
+}
+
+/*
+ * ASCII text runs a pattern's 8-bit form, where there is one.  The two
+ * characters whose case partners are ASCII still match caselessly, and
+ * non-ASCII characters match as written.
+ */
+TEST(ascii_text_matches_as_in_utf_mode)
+{
+	CHECK_STR(match_of("\\\\x{212a}ey", "the Key"), "Key");
+	CHECK_STR(match_of("\\\\x{17f}ecret", "a SECRET"), "SECRET");
+	CHECK_STR(match_of("caf\\u00e9|cafe", "cafe"), "cafe");
+	CHECK_STR(match_of("caf\\u00e9", "cafe"), "");
+	CHECK_STR(match_of("[^\\\\xe9]x", "ax"), "ax");
+	CHECK_STR(match_of("\\\\xe9|b", "a b"), "b");
+	CHECK_STR(match_of("(*UTF)k\\\\b", "a K"), "K");
+}
+
+/*
+ * Every pattern of the bundled rules that has an 8-bit form gives, on
+ * ASCII texts made of the rules' own cues, what its UTF form gives.
+ */
+TEST(bundled_patterns_agree_on_ascii)
+{
+	static const char *const cue[] = {
+		"Delete", "the", "IMPORTANT:", "<system>", "</important>",
+		"ignore previous instructions", "do not tell the user",
+		"~/.ssh/id_rsa", "cat .env", "this tool", "must", "send all",
+		"emails", "to", "K", "s", "readOnlyHint=true", "transfer funds",
+		"returns", "will permanently delete", "runs a shell command",
+		"creates a new record", "side effects on", "jailbreak",
+		"<!--", "-->", "before using any other tool", "overwrite",
+		"stop port forward", "buy phone number", "x", "  ", "\n", ". ",
+		"you are now", "act as admin", "sidenote", "payment intents",
+	};
+	struct errbuf eb = ERRBUF_INIT;
+	struct rules *r = rules_load("data/rules", &eb);
+	pcre2_match_data *a, *b;
+	unsigned long rng = 7;
+	char text[512];
+	size_t i, k, n, len, forms = 0, bad = 0;
+	int round;
+
+	CHECK(r != NULL);
+	if (!r)
+		return;
+	a = pcre2_match_data_create(1, NULL);
+	b = pcre2_match_data_create(1, NULL);
+	for (round = 0; round < 3000; round++) {
+		len = 0;
+		for (n = 1 + (size_t)round % 12; n > 0; n--) {
+			const char *w;
+
+			rng = rng * 6364136223846793005ul + 1442695040888963407;
+			w = cue[(rng >> 33) % (sizeof(cue) / sizeof(cue[0]))];
+			if (len + strlen(w) + 1 >= sizeof(text))
+				break;
+			memcpy(text + len, w, strlen(w));
+			len += strlen(w);
+			text[len++] = (rng >> 20) % 3 ? ' ' : '_';
+		}
+		for (i = 0; i < r->nrules; i++) {
+			for (k = 0; k < r->rule[i].npat; k++) {
+				const struct pattern *pt = &r->rule[i].pat[k];
+				int x, y;
+
+				if (!pt->ascii)
+					continue;
+				forms += round == 0;
+				x = pcre2_match(pt->re, (PCRE2_SPTR)text, len,
+						0, 0, a, r->mctx);
+				y = pcre2_match(pt->ascii, (PCRE2_SPTR)text,
+						len, 0, 0, b, r->mctx);
+				if (x != y ||
+				    (x >= 0 &&
+				     (pcre2_get_ovector_pointer(a)[0] !=
+					      pcre2_get_ovector_pointer(b)[0] ||
+				      pcre2_get_ovector_pointer(a)[1] !=
+					      pcre2_get_ovector_pointer(b)[1])))
+					bad++;
+			}
+		}
+	}
+	CHECK(forms > 30);
+	CHECK_INT((long long)bad, 0);
+	pcre2_match_data_free(a);
+	pcre2_match_data_free(b);
+	rules_free(r);
 }
 
 /* A "requires" entry may be a phrase: the pattern runs only where its
