@@ -148,6 +148,50 @@ TEST(caseless_forms)
 	CHECK(!passes("~/\\.ssh\\b", "read ~/ssh now"));
 }
 
+/*
+ * Texts of every length to 300 over a small alphabet, against a condition
+ * of many literals (so the two-byte map is built, in steps of sixteen
+ * pairs and one by one): the condition holds exactly when one of them
+ * occurs.
+ */
+TEST(map_agrees_with_a_plain_search)
+{
+	static const char *const lit[] = { "qzdy", "zq7a", "dqax", "x7yq",
+					   "7yqd", "aydz", "zzqa", "qdqy" };
+	static const char alphabet[] = "aqzdy7x ";
+	struct prefilter *p = prefilter_new();
+	struct buf fold = BUF_INIT(1 << 16);
+	uint64_t *state;
+	unsigned long rng = 99;
+	char text[301];
+	size_t n, i, k, bad = 0, found = 0;
+	long span, reach;
+	int id = prefilter_add(p, "qzdy|zq7a|dqax|x7yq|7yqd|aydz|zzqa|qdqy",
+			       &span, &reach);
+
+	CHECK(id >= 0);
+	state = calloc(prefilter_words(p), sizeof(*state));
+	for (n = 0; n <= 300; n++) {
+		bool want = false;
+
+		for (i = 0; i < n; i++) {
+			rng = rng * 6364136223846793005ul + 1442695040888963407;
+			text[i] = alphabet[(rng >> 33) % (sizeof(alphabet) - 1)];
+		}
+		text[n] = '\0';
+		for (k = 0; k < sizeof(lit) / sizeof(lit[0]); k++)
+			want |= strstr(text, lit[k]) != NULL;
+		CHECK(prefilter_fold(p, text, n, &fold, state));
+		bad += prefilter_eval(p, id, &fold, state) != want;
+		found += want;
+	}
+	CHECK_INT((long long)bad, 0);
+	CHECK(found > 20 && found < 280);
+	free(state);
+	buf_release(&fold);
+	prefilter_free(p);
+}
+
 TEST(long_documents)
 {
 	char text[300];
