@@ -721,7 +721,7 @@ prefilter_add(struct prefilter *p, const char *pattern, long *span,
  */
 #define PF_MAP_WORDS ((1u << PF_MAP_BITS) / 8)
 #define PF_MAP_MIN 64
-#define PF_MAP_AFTER 4
+#define PF_MAP_AFTER 2
 
 static size_t
 lit_words(const struct prefilter *p)
