@@ -89,7 +89,10 @@ struct classifier {
 					  scanned */
 	struct docstat stat[F__COUNT]; /* one-pass facts for detectors */
 	struct buf keys;               /* schema keys, after the values */
-	struct buf kstack;             /* keys of the objects being read */
+	struct buf kstack;             /* keys with escapes, decoded, of the
+					  objects being read; its storage
+					  never moves while a text is read
+					  (classify_text()) */
 	struct buf canon;              /* a tree's canonical text */
 	struct buf held;               /* the description, while the title
 					  that leads it is read */
@@ -425,21 +428,83 @@ jt_next(struct jtext *t, unsigned char close, bool *more)
 }
 
 /*
- * Read the key at t->p and its colon onto c->kstack, NUL-terminated;
- * *off gets where it starts.  A key is used up to its first NUL byte.
+ * An object's key as read: its bytes, in the text itself or, when it has
+ * escapes, decoded onto c->kstack.  A key's bytes are its n, but its
+ * name for the schema's key and parameter documents and for comparing
+ * with keywords is its first z, up to a NUL byte (a C string's view, as
+ * the encoder's output never has one).
  */
-static bool
-jt_key(struct classifier *c, struct jtext *t, size_t *off)
+struct jkey {
+	const char *s;
+	size_t n;
+	size_t z;
+	size_t mark; /* c->kstack's length before it; for jt_pop() */
+};
+
+/* The first '"', '\\' or NUL byte in [p, end), or end. */
+static const unsigned char *
+key_end(const unsigned char *p, const unsigned char *end)
 {
-	*off = c->kstack.len;
-	return jt_string(t, &c->kstack) && jt_eat(t, ':') &&
-	       buf_append(&c->kstack, "", 1) == 0;
+#if defined(__SSE2__)
+	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
+		      z = _mm_setzero_si128();
+
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(v, q),
+				     _mm_cmpeq_epi8(v, bs)),
+			_mm_cmpeq_epi8(v, z)));
+
+		if (m)
+			return p + __builtin_ctz(m);
+		p += 16;
+	}
+#endif
+	while (p < end && *p != '"' && *p != '\\' && *p != '\0')
+		p++;
+	return p;
 }
 
-static const char *
-kstr(const struct classifier *c, size_t off)
+/* Read the key at t->p and its colon into *k. */
+static bool
+jt_key(struct classifier *c, struct jtext *t, struct jkey *k)
 {
-	return c->kstack.data + off;
+	const unsigned char *p;
+
+	k->mark = c->kstack.len;
+	if (t->p < t->end && *t->p == '"') {
+		p = key_end(t->p + 1, t->end);
+		if (p < t->end && *p == '"') {
+			k->s = (const char *)t->p + 1;
+			k->n = k->z = (size_t)(p - t->p - 1);
+			t->p = p + 1;
+			return jt_eat(t, ':');
+		}
+	}
+	/* Escapes or a NUL byte: decoded (onto storage that does not
+	   move, so k->s stays valid while more keys are pushed). */
+	if (!jt_string(t, &c->kstack) || !jt_eat(t, ':') ||
+	    buf_append(&c->kstack, "", 1) != 0)
+		return false;
+	k->s = c->kstack.data + k->mark;
+	k->n = c->kstack.len - k->mark - 1;
+	k->z = strlen(k->s);
+	return true;
+}
+
+/* Forget key k and any read after it. */
+static void
+jt_pop(struct classifier *c, const struct jkey *k)
+{
+	c->kstack.len = k->mark;
+}
+
+/* Whether key k is name (a keyword, compared up to a NUL byte). */
+static bool
+key_is(const struct jkey *k, const char *name, size_t len)
+{
+	return k->z == len && memcmp(k->s, name, len) == 0;
 }
 
 /* Whether the string at t->p is "" (without reading it). */
@@ -455,18 +520,18 @@ jt_empty_string(const struct jtext *t)
  * sits next to each other in the schema document.
  */
 static bool
-structural(const char *key)
+structural(const struct jkey *k)
 {
-	switch (key[0]) {
+	switch (k->z ? k->s[0] : 0) {
 	case 't':
-		return strcmp(key, "type") == 0;
+		return key_is(k, "type", 4);
 	case 'f':
-		return strcmp(key, "format") == 0;
+		return key_is(k, "format", 6);
 	case 'r':
-		return strcmp(key, "required") == 0;
+		return key_is(k, "required", 8);
 	case '$':
-		return strcmp(key, "$schema") == 0 ||
-		       strcmp(key, "$ref") == 0 || strcmp(key, "$id") == 0;
+		return key_is(k, "$schema", 7) || key_is(k, "$ref", 4) ||
+		       key_is(k, "$id", 3);
 	default:
 		return false;
 	}
@@ -482,27 +547,28 @@ doc_newline(struct buf *b)
 
 /*
  * A member of an inputSchema "properties" object into the parameter
- * documents: its name (the key at kstack offset key), and its
- * "description" string or, without a non-empty one, its name again.  t
- * is at the member's value, an object, and is left there.
+ * documents: its name (key), and its "description" string or, without a
+ * non-empty one, its name again.  t is at the member's value, an object,
+ * and is left there.
  */
 static bool
-add_param(struct classifier *c, const struct jtext *t, size_t key)
+add_param(struct classifier *c, const struct jtext *t,
+	  const struct jkey *key)
 {
 	struct jtext o = *t;
-	size_t klen = strlen(kstr(c, key)), mark = c->kstack.len, k;
+	struct jkey k;
 	bool more, found = false;
 
-	doc_line(&c->doc[F_PARAM_NAME], kstr(c, key), klen);
+	doc_line(&c->doc[F_PARAM_NAME], key->s, key->z);
 	if (!jt_open(&o, '{', &more))
 		return false;
 	while (more && !found) {
 		if (!jt_key(c, &o, &k))
 			return false;
-		found = c->kstack.len - k == 12 &&
-			memcmp(kstr(c, k), "description", 12) == 0 &&
+		/* All of the key's bytes, a NUL byte too. */
+		found = k.n == 11 && memcmp(k.s, "description", 11) == 0 &&
 			o.p < o.end && *o.p == '"' && !jt_empty_string(&o);
-		c->kstack.len = mark;
+		jt_pop(c, &k);
 		if (found) {
 			doc_newline(&c->doc[F_PARAM_DESC]);
 			if (!jt_string(&o, &c->doc[F_PARAM_DESC]))
@@ -512,7 +578,7 @@ add_param(struct classifier *c, const struct jtext *t, size_t key)
 		}
 	}
 	if (!found)
-		doc_line(&c->doc[F_PARAM_UNDESCRIBED], kstr(c, key), klen);
+		doc_line(&c->doc[F_PARAM_UNDESCRIBED], key->s, key->z);
 	return true;
 }
 
@@ -521,20 +587,20 @@ add_param(struct classifier *c, const struct jtext *t, size_t key)
  * into c->keys (appended after the values, so prose stays contiguous)
  * and, for inputSchema (params true), every member of a "properties"
  * object into the parameter documents.  prop: the value is that member
- * (an object), the kstack offset of its key, whose parameter lines come
- * before those of any property inside it; SIZE_MAX otherwise.
+ * (an object) and prop its key, whose parameter lines come before those
+ * of any property inside it; NULL otherwise.
  */
 static bool
 walk_schema(struct classifier *c, struct jtext *t, bool params,
-	    bool is_props, int depth, bool skip, size_t prop)
+	    bool is_props, int depth, bool skip, const struct jkey *prop)
 {
+	struct jkey key;
 	bool more;
-	size_t key;
 
 	if (t->p >= t->end)
 		return false;
 	if (depth > CLASSIFY_MAX_DEPTH || skip) {
-		if (prop != SIZE_MAX && !add_param(c, t, prop))
+		if (prop && !add_param(c, t, prop))
 			return false;
 		return jt_skip(t);
 	}
@@ -547,34 +613,32 @@ walk_schema(struct classifier *c, struct jtext *t, bool params,
 			return false;
 		while (more)
 			if (!walk_schema(c, t, params, false, depth + 1, false,
-					 SIZE_MAX) ||
+					 NULL) ||
 			    !jt_next(t, ']', &more))
 				return false;
 		return true;
 	case '{':
-		if (prop != SIZE_MAX && !add_param(c, t, prop))
+		if (prop && !add_param(c, t, prop))
 			return false;
 		if (!jt_open(t, '{', &more))
 			return false;
 		while (more) {
-			const char *k;
 			bool obj;
 
 			if (!jt_key(c, t, &key))
 				return false;
-			k = kstr(c, key);
 			obj = t->p < t->end && *t->p == '{';
-			doc_line(&c->keys, k, strlen(k));
+			doc_line(&c->keys, key.s, key.z);
 			if (!walk_schema(c, t, params,
-					 !is_props && strcmp(kstr(c, key),
-							     "properties") == 0,
+					 !is_props &&
+						 key_is(&key, "properties", 10),
 					 depth + 1,
-					 !is_props && structural(kstr(c, key)),
-					 params && is_props && obj ? key
-								   : SIZE_MAX) ||
+					 !is_props && structural(&key),
+					 params && is_props && obj ? &key
+								   : NULL) ||
 			    !jt_next(t, '}', &more))
 				return false;
-			c->kstack.len = key;
+			jt_pop(c, &key);
 		}
 		return true;
 	default:
@@ -586,8 +650,8 @@ static bool
 build_annotations(struct classifier *c, struct jtext *t)
 {
 	struct buf *b = &c->doc[F_ANNOTATIONS];
+	struct jkey key;
 	bool more;
-	size_t key;
 
 	if (t->p >= t->end || *t->p != '{')
 		return jt_skip(t);
@@ -597,9 +661,9 @@ build_annotations(struct classifier *c, struct jtext *t)
 		if (!jt_key(c, t, &key))
 			return false;
 		doc_newline(b);
-		doc_add(b, kstr(c, key), strlen(kstr(c, key)));
+		doc_add(b, key.s, key.z);
 		doc_add(b, "=", 1);
-		c->kstack.len = key;
+		jt_pop(c, &key);
 		if (t->p < t->end && *t->p == '"') {
 			if (!jt_string(t, b))
 				return false;
@@ -1575,16 +1639,15 @@ static const char *const def_keys[D__COUNT] = {
 	"title",
 };
 
-/* Which member the key at kstack offset key is, or -1. */
+/* Which member key is (all of its bytes), or -1. */
 static int
-def_member(const struct classifier *c, size_t key)
+def_member(const struct jkey *key)
 {
-	size_t n = c->kstack.len - key - 1;
 	int i;
 
 	for (i = 0; i < D__COUNT; i++)
-		if (strlen(def_keys[i]) == n &&
-		    memcmp(kstr(c, key), def_keys[i], n) == 0)
+		if (strlen(def_keys[i]) == key->n &&
+		    memcmp(key->s, def_keys[i], key->n) == 0)
 			return i;
 	return -1;
 }
@@ -1625,7 +1688,7 @@ read_member(struct classifier *c, struct jtext *t, int m, bool *no_desc)
 	case D_INPUT:
 	case D_OUTPUT:
 		return walk_schema(c, t, m == D_INPUT, false, 0, false,
-				   SIZE_MAX);
+				   NULL);
 	case D_ANNOTATIONS:
 		return build_annotations(c, t);
 	default:
@@ -1643,8 +1706,9 @@ build_documents(struct classifier *c, struct jtext *t, bool *acronym,
 		bool *no_desc, struct errbuf *eb)
 {
 	unsigned seen = 0;
+	struct jkey key;
 	bool more;
-	size_t key, i;
+	size_t i;
 
 	c->title_desc = false;
 	buf_reset(&c->keys);
@@ -1655,8 +1719,8 @@ build_documents(struct classifier *c, struct jtext *t, bool *acronym,
 
 		if (!jt_key(c, t, &key))
 			goto bad;
-		m = def_member(c, key);
-		c->kstack.len = key;
+		m = def_member(&key);
+		jt_pop(c, &key);
 		if (t->p >= t->end)
 			goto bad;
 		if (m == D_NAME && *t->p != '"') {
@@ -1744,7 +1808,15 @@ classify_text(struct classifier *c, const char *json, size_t len,
 
 	memset(out, 0, sizeof(*out));
 	reset(c);
+	/* Keys decoded onto kstack are pointed at while more are pushed, so
+	   its storage must not move: no key decodes to more bytes than its
+	   text (quotes included) takes, and the keys on the stack at once
+	   are disjoint parts of the text. */
 	buf_reset(&c->kstack);
+	if (buf_reserve(&c->kstack, len + 1) < 0) {
+		errbuf_set(eb, "tool: definition too large");
+		return -1;
+	}
 	if (build_documents(c, &text, &acronym, &no_desc, eb) < 0)
 		return -1;
 

@@ -131,6 +131,59 @@ TEST(text_is_read_as_the_tree_is)
 			   "\"name\":\"x\"}", &eb), 0);
 }
 
+/* The verdict text of text, or NULL when it is refused. */
+static char *
+text_verdict(const char *text)
+{
+	struct errbuf eb = ERRBUF_INIT;
+
+	if (run_text(text, &eb) < 0)
+		return NULL;
+	return verdict_to_text(&v);
+}
+
+/* Keys are read the same whether written plainly or with escapes; a NUL
+   byte ends a key's name, but not its bytes (a member must match whole). */
+TEST(keys_with_escapes_read_as_plain_ones)
+{
+	static const char *const pairs[][2] = {
+		{ "{\"annotations\":{\"destructiveHint\":true},"
+		  "\"description\":\"Runs a shell command.\","
+		  "\"inputSchema\":{\"properties\":{\"cmd\":{"
+		  "\"description\":\"The command\",\"type\":\"string\"}},"
+		  "\"type\":\"object\"},\"name\":\"run_it\"}",
+		  "{\"annot\\u0061tions\":{\"destructive\\u0048int\":true},"
+		  "\"descr\\u0069ption\":\"Runs a shell command.\","
+		  "\"inputSchem\\u0061\":{\"propert\\u0069es\":{\"c\\u006dd\":{"
+		  "\"descript\\u0069on\":\"The command\",\"typ\\u0065\":"
+		  "\"string\"}},\"type\":\"object\"},\"n\\u0061me\":\"run_it\"}" },
+		/* "properties" up to a NUL still names the properties. */
+		{ "{\"inputSchema\":{\"properties\":{\"command\":{}}},"
+		  "\"name\":\"x1\"}",
+		  "{\"inputSchema\":{\"properties\\u0000z\":{\"command\":{}}},"
+		  "\"name\":\"x1\"}" },
+		/* A member's key must match whole: no description here. */
+		{ "{\"name\":\"x2\"}",
+		  "{\"description\\u0000\":\"Deletes all files\","
+		  "\"name\":\"x2\"}" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		char *a = text_verdict(pairs[i][0]), *b = text_verdict(pairs[i][1]);
+
+		CHECK(a != NULL && b != NULL);
+		if (a && b)
+			CHECK_STR(b, a);
+		free(a);
+		free(b);
+	}
+	/* The first pair is not a trivial one. */
+	CHECK_INT(run_text(pairs[0][1], &(struct errbuf){ 0 }), 0);
+	CHECK_STR(CAT(&v), "execute");
+	CHECK(has_evidence(&v, "ann.destructive", NULL));
+}
+
 TEST(seed_case_cancel_aho_run_batch)
 {
 	const struct verdict *x =
