@@ -1290,79 +1290,99 @@ pf_ran(struct pfstat *ps, bool hit)
 	}
 }
 
-/* Patterns and detectors of field f over its document; fold as in
+/* Detector rule ri (ru) over the document d of field f. */
+static inline void
+scan_detector(struct classifier *c, int f, uint32_t ri,
+	      const struct rule *ru, const struct buf *d)
+{
+	const unsigned char *s = (const unsigned char *)buf_cstr(d);
+	struct hit h;
+
+	if (!c->stat[f].done)
+		doc_stat(&c->stat[f], s, d->len);
+	if (d->len && may_detect(c, ru, &c->stat[f], s, d->len) &&
+	    detect(ru, s, d->len, &h)) {
+		record(c, ri, f, h.off, 0);
+		memcpy(c->hits[ri].det, h.det, sizeof(h.det));
+	}
+}
+
+/* Pattern rule ri (ru) over the document d of field f; *fold as in
    pf_pass(). */
+static inline void
+scan_pattern(struct classifier *c, int f, uint32_t ri, const struct rule *ru,
+	     const struct buf *d, int *fold)
+{
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
+	size_t k, start = SIZE_MAX, len = 0;
+
+	/* A pattern of alternatives matches where the first of theirs
+	   starts. */
+	for (k = 0; k < ru->npat; k++) {
+		const struct pattern *pt = &ru->pat[k];
+		int rc;
+
+		if (d->len < pt->minlen)
+			continue;
+		if (pt->pf >= 0 && !pf_pass(c, pt, d, fold))
+			continue;
+		/* Only where the rule's words or the pattern's literals
+		   occur, less the longest match: PCRE2 tries start offsets
+		   in order, each on its own (match limits count per start),
+		   and looks behind the offset for \b, ^ and lookbehinds, so
+		   starting there finds the same match.  (A start skipped
+		   there cannot begin a match; it could only have hit a
+		   limit, which docs/rules.md notes.) */
+		if (!run_gated(c, f, ri, pt, d, &rc)) {
+			size_t from = 0, end = d->len;
+
+			if (pt->pf >= 0 &&
+			    !pf_where(c, f, pt, d, *fold, &from, &end))
+				continue;
+			rc = run_pattern(c, pt, d, char_bytes(c, f, d) == 1,
+					 from, end);
+		}
+		pf_ran(&c->pfs[pt->id], rc >= 0);
+		if (rc >= 0 && ov[0] < start) {
+			start = ov[0];
+			len = ov[1] - ov[0];
+		}
+	}
+	if (start != SIZE_MAX)
+		record(c, ri, f, start, len);
+}
+
+/*
+ * Patterns and detectors of field f over its document (fold as in
+ * pf_pass()): first the rules that run on every document, then the gated
+ * patterns that one of their "requires" words armed in this field, since
+ * a gated pattern cannot match without one of its words.  Which rule runs
+ * first changes no verdict: each rule's hit is its own, and evidence is
+ * put in rule order afterwards.
+ */
 static void
 match_scan(struct classifier *c, int f, int fold)
 {
 	const struct rules *r = c->r;
-	const struct buf *d = &c->doc[f];
-	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
-	size_t i, k, start, len = 0;
+	size_t i;
+	int pass;
 
-	for (i = 0; i < r->nscan[f]; i++) {
-		uint32_t ri = r->scan[f][i];
-		const struct rule *ru = &r->rule[ri];
-		struct hit h;
+	for (pass = 0; pass < 2; pass++) {
+		const uint32_t *list = pass ? c->armlist : r->scan[f];
+		size_t n = pass ? c->narmed : r->nscan[f];
 
-		if (c->hits[ri].field >= 0)
-			continue;
-		/* A gated pattern cannot match without one of its words. */
-		if (ru->gated && !(c->armed[ri] & (1u << f)))
-			continue;
-		if (ru->kind == MATCH_DETECTOR) {
-			if (!c->stat[f].done)
-				doc_stat(&c->stat[f],
-					 (const unsigned char *)buf_cstr(d),
-					 d->len);
-			if (d->len &&
-			    may_detect(c, ru, &c->stat[f],
-				       (const unsigned char *)buf_cstr(d),
-				       d->len) &&
-			    detect(ru, (const unsigned char *)
-					     buf_cstr(d), d->len, &h)) {
-				record(c, ri, f, h.off, 0);
-				memcpy(c->hits[ri].det, h.det, sizeof(h.det));
-			}
-			continue;
-		}
-		/* A pattern of alternatives matches where the first of
-		   theirs starts. */
-		start = SIZE_MAX;
-		for (k = 0; k < ru->npat; k++) {
-			const struct pattern *pt = &ru->pat[k];
-			int rc;
+		for (i = 0; i < n; i++) {
+			uint32_t ri = list[i];
+			const struct rule *ru = &r->rule[ri];
 
-			if (d->len < pt->minlen)
+			if ((pass && !(c->armed[ri] & (1u << f))) ||
+			    c->hits[ri].field >= 0)
 				continue;
-			if (pt->pf >= 0 && !pf_pass(c, pt, d, &fold))
-				continue;
-			/* Only where the rule's words or the pattern's
-			   literals occur, less the longest match: PCRE2
-			   tries start offsets in order, each on its own
-			   (match limits count per start), and looks behind
-			   the offset for \b, ^ and lookbehinds, so starting
-			   there finds the same match.  (A start skipped
-			   there cannot begin a match; it could only have hit
-			   a limit, which docs/rules.md notes.) */
-			if (!run_gated(c, f, ri, pt, d, &rc)) {
-				size_t from = 0, end = d->len;
-
-				if (pt->pf >= 0 &&
-				    !pf_where(c, f, pt, d, fold, &from, &end))
-					continue;
-				rc = run_pattern(c, pt, d,
-						 char_bytes(c, f, d) == 1,
-						 from, end);
-			}
-			pf_ran(&c->pfs[pt->id], rc >= 0);
-			if (rc >= 0 && ov[0] < start) {
-				start = ov[0];
-				len = ov[1] - ov[0];
-			}
+			if (ru->kind == MATCH_DETECTOR)
+				scan_detector(c, f, ri, ru, &c->doc[f]);
+			else
+				scan_pattern(c, f, ri, ru, &c->doc[f], &fold);
 		}
-		if (start != SIZE_MAX)
-			record(c, ri, f, start, len);
 	}
 }
 
@@ -1849,7 +1869,7 @@ classify_text(struct classifier *c, const char *json, size_t len,
 				match_words(c, f, wl, 0, wl->n);
 			}
 		}
-		if (r->nscan[f])
+		if (r->nscan[f] || c->narmed)
 			match_scan(c, f, fold);
 	}
 

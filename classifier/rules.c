@@ -1134,6 +1134,7 @@ build_index(struct rules *r)
 		r->scan[f] = xcalloc(r->nrules + 1, sizeof(*r->scan[f]));
 		for (i = 0; i < r->nrules; i++)
 			if (r->rule[i].kind != MATCH_WORDS &&
+			    !r->rule[i].gated &&
 			    (r->rule[i].fields & (1u << f)))
 				r->scan[f][r->nscan[f]++] = (uint32_t)i;
 	}

@@ -158,8 +158,11 @@ struct rules {
 					 are) is known from one small array
 					 without touching the table; owned */
 	size_t tmask;                 /* table size - 1 */
-	uint32_t *scan[F__COUNT];     /* pattern and detector rules per
-					 field, in rule order; owned */
+	uint32_t *scan[F__COUNT];     /* per field, in rule order, the
+					 pattern and detector rules run on
+					 every document of it: all but the
+					 gated patterns, which run only
+					 where armed (classify.c); owned */
 	size_t nscan[F__COUNT];
 	unsigned word_fields;         /* fields some word rule reads */
 	size_t npatterns;             /* struct pattern of all rules */
