@@ -419,18 +419,29 @@ tokenize_ascii(struct wordlist *wl, const unsigned char *s, size_t len,
 		}
 		if (_mm_movemask_epi8(hi))
 			return false; /* wl->n is set only at the end */
-		/* Bits where a word starts or ends (one past its last byte). */
+		/* Bits where a word starts or ends (one past its last byte),
+		   taken in pairs: a start, then its end. */
 		change = alnum ^ (alnum << 1 | carry);
 		carry = alnum >> 63;
+		if (open && change) {
+			w = aword(w, out, base, start,
+				  at + (size_t)__builtin_ctzll(change));
+			change &= change - 1;
+			open = false;
+		}
 		while (change) {
-			unsigned b = (unsigned)__builtin_ctzll(change);
+			size_t b = (size_t)__builtin_ctzll(change);
 
 			change &= change - 1;
-			if (!open)
+			if (!change) {
+				/* It ends in a later block. */
 				start = at + b;
-			else
-				w = aword(w, out, base, start, at + b);
-			open = !open;
+				open = true;
+				break;
+			}
+			w = aword(w, out, base, at + b,
+				  at + (size_t)__builtin_ctzll(change));
+			change &= change - 1;
 		}
 	}
 	/* A word that runs to the end of a text of whole blocks. */

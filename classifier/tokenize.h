@@ -27,24 +27,34 @@ word_hash_chunk(uint64_t h, uint64_t v)
 	return h ^ (h >> 32);
 }
 
+/* The bytes of a little-endian (or big-endian) 64-bit load that hold
+   the first k bytes of what was loaded, for k = 0..8. */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define WORD_HASH_KEEP(k) ((k) ? ~0ull << (64 - 8 * (k)) : 0)
+#else
+#define WORD_HASH_KEEP(k) ((k) ? ~0ull >> (64 - 8 * (k)) : 0)
+#endif
+
 static inline uint32_t
 word_hash_masked(const char *s, size_t n)
 {
+	static const uint64_t keep[9] = {
+		WORD_HASH_KEEP(0), WORD_HASH_KEEP(1), WORD_HASH_KEEP(2),
+		WORD_HASH_KEEP(3), WORD_HASH_KEEP(4), WORD_HASH_KEEP(5),
+		WORD_HASH_KEEP(6), WORD_HASH_KEEP(7), WORD_HASH_KEEP(8),
+	};
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, v;
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i + 8 <= n; i += 8) {
+	/* The same chunks as word_hash(): whole ones, then the last one
+	   (1 to 8 bytes) masked. */
+	for (; n - i > 8; i += 8) {
 		memcpy(&v, s + i, sizeof(v));
 		h = word_hash_chunk(h, v);
 	}
 	if (i < n) {
 		memcpy(&v, s + i, sizeof(v));
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-		v &= ~0ull << (64 - 8 * (n - i));
-#else
-		v &= ~0ull >> (64 - 8 * (n - i));
-#endif
-		h = word_hash_chunk(h, v);
+		h = word_hash_chunk(h, v & keep[n - i]);
 	}
 	return (uint32_t)h;
 }

@@ -1,6 +1,8 @@
 /*
  * Fuzz target: the name and text tokenizers.  Every word must be
- * non-empty and NUL-terminated; the joined text must fit its buffer.
+ * non-empty and NUL-terminated, and a text word's hash its word_hash();
+ * a folded text must be the input with its ASCII letters lowercased; the
+ * joined text must fit its buffer.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +14,31 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wordlist wl = { 0 };
-	char joined[256];
+	char joined[256], *fold = malloc(TEXT_FOLD_ROOM(size) + 1);
 	size_t i, first = 0;
+	unsigned facts;
 
-	tokenize_words(&wl, (const char *)data, size, 0);
+	if (!fold)
+		return 0;
+	facts = tokenize_text(&wl, (const char *)data, size, fold);
+	for (i = 0; i < wl.n; i++) {
+		const char *w = wordlist_word(&wl, i);
+
+		if (wl.w[i].llen == 0 || strlen(w) != wl.w[i].llen ||
+		    wl.w[i].hash != word_hash(w, wl.w[i].llen))
+			abort();
+	}
+	if (!(facts & TEXT_NOT_FOLDED)) {
+		for (i = 0; i < size; i++)
+			if ((unsigned char)fold[i] !=
+			    (data[i] >= 'A' && data[i] <= 'Z' ? data[i] + 32
+							      : data[i]))
+				abort();
+		if (((facts & TEXT_ESC) != 0) !=
+		    (memchr(data, 0x1b, size) != NULL))
+			abort();
+	}
+	free(fold);
 	wordlist_reset(&wl);
 	tokenize_words(&wl, (const char *)data, size, TOKENIZE_CAMEL);
 	for (i = 0; i < wl.n; i++)
