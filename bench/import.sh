@@ -16,6 +16,9 @@ if [ ! -f "$D/corpus.done" ]; then
 	touch "$D/corpus.done"
 fi
 rm -f "$D/b.db" "$D/b.db-wal" "$D/b.db-shm"
+# Dirty pages left by earlier work (a corpus just generated) would be
+# written back during the timed run.
+sync
 run() { # label
 	/usr/bin/time -f "%e %M" -o "$D/time" ./mcprisk -q --db "$D/b.db" import "$D/corpus"
 	read -r secs rss <"$D/time"
