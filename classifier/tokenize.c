@@ -200,7 +200,8 @@ tokenize_seg(struct wordlist *wl, const char *text, size_t len,
 	int prev = 0;
 
 	c.camel = (flags & TOKENIZE_CAMEL) != 0;
-	lower_reserve(wl, 2 * len + 2 + HASH_SLACK);
+	/* camel_ascii() copies words out 16 bytes at a time. */
+	lower_reserve(wl, 2 * len + 2 + HASH_SLACK + 16);
 #if defined(__SSE2__)
 	if (c.camel && camel_ascii(wl, s, len, seg))
 		return;
@@ -475,7 +476,9 @@ static bool
 camel_ascii(struct wordlist *wl, const unsigned char *s, size_t len,
 	    uint16_t seg)
 {
-	unsigned char b[BLOCK] = { 0 };
+	/* The block, then its lowercase copy (with 16 bytes more, so that
+	   a word is copied out 16 bytes at a time). */
+	unsigned char b[BLOCK] = { 0 }, lb[BLOCK + 16] = { 0 };
 	uint64_t up = 0, low = 0, dig = 0, ess = 0, an, cut, starts, ends, ev;
 	size_t k, start = 0;
 	__m128i hi = _mm_setzero_si128();
@@ -485,11 +488,14 @@ camel_ascii(struct wordlist *wl, const unsigned char *s, size_t len,
 	memcpy(b, s, len);
 	for (k = 0; k < BLOCK; k += 16) {
 		__m128i v = _mm_loadu_si128(
-			(const __m128i *)(const void *)(b + k));
+			(const __m128i *)(const void *)(b + k)),
+			u = in_range(v, 'A', 'Z');
 
 		hi = _mm_or_si128(hi, v);
-		up |= (uint64_t)(unsigned)_mm_movemask_epi8(
-			      in_range(v, 'A', 'Z')) << k;
+		_mm_storeu_si128((__m128i *)(void *)(lb + k),
+				 _mm_or_si128(v, _mm_and_si128(
+					 u, _mm_set1_epi8(0x20))));
+		up |= (uint64_t)(unsigned)_mm_movemask_epi8(u) << k;
 		low |= (uint64_t)(unsigned)_mm_movemask_epi8(
 			       in_range(v, 'a', 'z')) << k;
 		dig |= (uint64_t)(unsigned)_mm_movemask_epi8(
@@ -519,10 +525,13 @@ camel_ascii(struct wordlist *wl, const unsigned char *s, size_t len,
 				 nlo = few_bits(low & in);
 			char *lo = wl->lower + wl->llen;
 
-			/* The capital bit is the case bit, 0x20. */
-			for (k = start; k < at; k++)
-				lo[k - start] =
-					(char)(b[k] | (up >> k & 1) << 5);
+			/* Sixteen bytes at a time: the storage has room
+			   (tokenize_seg()). */
+			for (k = 0; k < at - start; k += 16)
+				_mm_storeu_si128(
+					(__m128i *)(void *)(lo + k),
+					_mm_loadu_si128((const __m128i *)(
+						const void *)(lb + start + k)));
 			w->off = (uint32_t)start;
 			w->len = (uint32_t)(at - start);
 			w->loff = (uint32_t)wl->llen;
