@@ -110,7 +110,7 @@ test: deps
 	@$(MAKE) --no-print-directory npm-deps
 	@MCPRISK=$(BIN) BUILD=$(BUILD) sh tests/run.sh
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(FIXTURE_BINS)
 	@MCPRISK=$(BIN) BUILD=$(BUILD) ONLY=unit sh tests/run.sh
 
 # Run every fuzz target for FUZZ_SECONDS on its corpus (tests/fuzz/).
