@@ -26,7 +26,6 @@
 #define RATIONALE_MAX_CLAUSES 6
 /* Longest quoted match inside the rationale, in bytes. */
 #define RATIONALE_MAX_QUOTE 60
-/* Keys sorted on the stack up to this many; larger objects use the heap. */
 
 /* Offsets of a selected hit's strings in classifier.strs. */
 struct textref {
@@ -128,6 +127,15 @@ struct pfstat {
 	uint16_t misses;  /* of which found no match */
 	bool cut;         /* cutting the document's end pays: the pattern
 			     mostly misses (a match ends the run anyway) */
+};
+
+/* What c->fold holds of the document being scanned. */
+enum fold_state {
+	FOLD_NOT_YET,   /* nothing yet */
+	FOLD_READY,     /* that document, folded, with prefilter state */
+	FOLD_CANNOT,    /* it cannot hold it (too large): no prefilter */
+	FOLD_TOKENIZED, /* its storage holds the document folded by the
+			   tokenizer; prefilter_adopt() not called yet */
 };
 
 /* Byte classes for the one-pass document facts. */
@@ -285,26 +293,39 @@ struct jtext {
 	const unsigned char *end; /* one past the last */
 };
 
-/* The first '"' or '\\' in [p, end), or end. */
-static const unsigned char *
-quote_or_escape(const unsigned char *p, const unsigned char *end)
+/*
+ * The first '"' or '\\' in [p, end), or end; with nul, the first NUL
+ * byte too.
+ */
+static inline const unsigned char *
+string_stop(const unsigned char *p, const unsigned char *end, bool nul)
 {
 #if defined(__SSE2__)
-	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
+		      z = nul ? _mm_setzero_si128() : q;
 
 	while (end - p >= 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		unsigned m = (unsigned)_mm_movemask_epi8(
-			_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(v, q),
+				     _mm_cmpeq_epi8(v, bs)),
+			_mm_cmpeq_epi8(v, z)));
 
 		if (m)
 			return p + __builtin_ctz(m);
 		p += 16;
 	}
 #endif
-	while (p < end && *p != '"' && *p != '\\')
+	while (p < end && *p != '"' && *p != '\\' && (!nul || *p != '\0'))
 		p++;
 	return p;
+}
+
+/* The first '"' or '\\' in [p, end), or end. */
+static const unsigned char *
+quote_or_escape(const unsigned char *p, const unsigned char *end)
+{
+	return string_stop(p, end, false);
 }
 
 /*
@@ -441,31 +462,6 @@ struct jkey {
 	size_t mark; /* c->kstack's length before it; for jt_pop() */
 };
 
-/* The first '"', '\\' or NUL byte in [p, end), or end. */
-static const unsigned char *
-key_end(const unsigned char *p, const unsigned char *end)
-{
-#if defined(__SSE2__)
-	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'),
-		      z = _mm_setzero_si128();
-
-	while (end - p >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-			_mm_or_si128(_mm_cmpeq_epi8(v, q),
-				     _mm_cmpeq_epi8(v, bs)),
-			_mm_cmpeq_epi8(v, z)));
-
-		if (m)
-			return p + __builtin_ctz(m);
-		p += 16;
-	}
-#endif
-	while (p < end && *p != '"' && *p != '\\' && *p != '\0')
-		p++;
-	return p;
-}
-
 /* Read the key at t->p and its colon into *k. */
 static bool
 jt_key(struct classifier *c, struct jtext *t, struct jkey *k)
@@ -474,7 +470,7 @@ jt_key(struct classifier *c, struct jtext *t, struct jkey *k)
 
 	k->mark = c->kstack.len;
 	if (t->p < t->end && *t->p == '"') {
-		p = key_end(t->p + 1, t->end);
+		p = string_stop(t->p + 1, t->end, true);
 		if (p < t->end && *p == '"') {
 			k->s = (const char *)t->p + 1;
 			k->n = k->z = (size_t)(p - t->p - 1);
@@ -1200,25 +1196,23 @@ run_gated(struct classifier *c, int f, uint32_t ri, const struct pattern *pt,
 
 /*
  * Whether pattern pt can match document d by its prefilter (always when
- * the prefilter is resting or cannot read d).  *fold says whether c->fold
- * holds d already: 0 not yet, 1 yes, -1 cannot, 2 its storage holds d
- * folded by the tokenizer (prefilter_adopt() not called yet).
+ * the prefilter is resting or cannot read d).  *fold says what c->fold
+ * holds of d, and is moved on.
  */
 static bool
 pf_pass(struct classifier *c, const struct pattern *pt, const struct buf *d,
-	int *fold)
+	enum fold_state *fold)
 {
 	struct pfstat *ps = &c->pfs[pt->id];
 	bool ok;
 
-	if (*fold == 2)
+	if (*fold == FOLD_TOKENIZED)
 		*fold = prefilter_adopt(c->r->pf, &c->fold, d->len, c->pf_state)
-				? 1 : 0;
-	if (*fold == 0) {
+				? FOLD_READY : FOLD_NOT_YET;
+	if (*fold == FOLD_NOT_YET)
 		*fold = prefilter_fold(c->r->pf, buf_cstr(d), d->len, &c->fold,
-				       c->pf_state) ? 1 : -1;
-	}
-	if (*fold < 0)
+				       c->pf_state) ? FOLD_READY : FOLD_CANNOT;
+	if (*fold == FOLD_CANNOT)
 		return true;
 	/* The literal search stops at the first that decides. */
 	if (ps->rest) {
@@ -1244,7 +1238,8 @@ pf_pass(struct classifier *c, const struct pattern *pt, const struct buf *d,
  */
 static bool
 pf_where(struct classifier *c, int f, const struct pattern *pt,
-	 const struct buf *d, int fold, size_t *from, size_t *end)
+	 const struct buf *d, enum fold_state fold, size_t *from,
+	 size_t *end)
 {
 	const unsigned char *s = (const unsigned char *)buf_cstr(d);
 	struct pfstat *ps = &c->pfs[pt->id];
@@ -1255,7 +1250,7 @@ pf_where(struct classifier *c, int f, const struct pattern *pt,
 	/* Worth the literal searches only on a document longer than the
 	   longest match (in bytes: UTF-8 takes at most four a
 	   character). */
-	if (fold < 0 || pt->span < 0)
+	if (fold != FOLD_READY || pt->span < 0)
 		return true;
 	unit = char_bytes(c, f, d);
 	span = (size_t)pt->span * unit;
@@ -1311,7 +1306,7 @@ scan_detector(struct classifier *c, int f, uint32_t ri,
    pf_pass(). */
 static inline void
 scan_pattern(struct classifier *c, int f, uint32_t ri, const struct rule *ru,
-	     const struct buf *d, int *fold)
+	     const struct buf *d, enum fold_state *fold)
 {
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
 	size_t k, start = SIZE_MAX, len = 0;
@@ -1361,7 +1356,7 @@ scan_pattern(struct classifier *c, int f, uint32_t ri, const struct rule *ru,
  * put in rule order afterwards.
  */
 static void
-match_scan(struct classifier *c, int f, int fold)
+match_scan(struct classifier *c, int f, enum fold_state fold)
 {
 	const struct rules *r = c->r;
 	size_t i;
@@ -1389,10 +1384,9 @@ match_scan(struct classifier *c, int f, int fold)
 /*
  * Split the text of field f into words and, from the same pass, fold it
  * for the prefilter and learn what the detectors ask (tokenize_text()).
- * Returns the pf_pass() state of c->fold: 2 when it holds the folded
- * text, else 0.
+ * Returns what c->fold then holds of it (enum fold_state).
  */
-static int
+static enum fold_state
 tokenize_doc(struct classifier *c, int f)
 {
 	const struct buf *d = &c->doc[f];
@@ -1402,16 +1396,16 @@ tokenize_doc(struct classifier *c, int f)
 	if (buf_reserve(&c->fold, TEXT_FOLD_ROOM(d->len) + PREFILTER_SLACK) <
 	    0) {
 		(void)tokenize_text(&c->words[f], buf_cstr(d), d->len, NULL);
-		return 0;
+		return FOLD_NOT_YET;
 	}
 	facts = tokenize_text(&c->words[f], buf_cstr(d), d->len,
 			      c->fold.data);
 	if (facts & TEXT_NOT_FOLDED)
-		return 0;
+		return FOLD_NOT_YET;
 	c->stat[f].done = true;
 	c->stat[f].high = false;
 	c->stat[f].esc = (facts & TEXT_ESC) != 0;
-	return 2;
+	return FOLD_TOKENIZED;
 }
 
 /* Forget the previous tool's hits and documents. */
@@ -1843,7 +1837,7 @@ classify_text(struct classifier *c, const char *json, size_t len,
 	/* Matching, field by field in the order of preference. */
 	for (f = 0; f < F__COUNT; f++) {
 		struct wordlist *wl = &c->words[f];
-		int fold = 0;
+		enum fold_state fold = FOLD_NOT_YET;
 
 		if (r->word_fields & (1u << f)) {
 			switch (f) {
