@@ -410,12 +410,11 @@ tokenize_ascii(struct wordlist *wl, const unsigned char *s, size_t len,
 			hi = _mm_or_si128(hi, v);
 			_mm_storeu_si128((__m128i *)(void *)(out + at + k),
 					 _mm_and_si128(lo, an));
-			if (fold) {
+			if (fold)
 				_mm_storeu_si128(
 					(__m128i *)(void *)(fold + at + k), lo);
-				escs = _mm_or_si128(escs, _mm_cmpeq_epi8(
-					v, _mm_set1_epi8(0x1b)));
-			}
+			escs = _mm_or_si128(escs, _mm_cmpeq_epi8(
+				v, _mm_set1_epi8(0x1b)));
 			alnum |= (uint64_t)(unsigned)_mm_movemask_epi8(an) << k;
 		}
 		if (_mm_movemask_epi8(hi))
