@@ -719,6 +719,7 @@ free_build_state(struct store *st)
 	st->nbare = st->bare_cap = 0;
 	free(st->bare_rv);
 	st->bare_rv = NULL;
+	st->bare_mixed = false;
 }
 
 struct store *
